@@ -1,0 +1,305 @@
+import type { Connection } from '../relay/connection.js';
+import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
+import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/messages.js';
+import type { DaemonLink } from './daemon-client.js';
+import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
+import { Liveness, QUIET_OUTAGE_MS, backoffDelay } from './reconnect.js';
+import { StatusLine } from './status-line.js';
+import { CLEAR_FOR_REPAINT, type LocalTerminal } from './terminal.js';
+
+/** How often the link is checked; pings go out at the heartbeat interval when idle. */
+const TICK_MS = 1_000;
+/** Keystrokes typed while disconnected are kept up to this much and sent on reconnect. */
+const MAX_PENDING_INPUT_BYTES = 64 * 1024;
+
+export interface AttachOptions {
+  /** What to ask for on the first connection: a new session, or an existing one. */
+  first: { kind: 'new'; spec: SessionSpec } | { kind: 'attach'; target: string; create: SessionSpec | undefined };
+  /** Opens a handshaken connection to the daemon (through a tunnel for remote hosts). */
+  connect: () => Promise<DaemonLink>;
+  host: string;
+  terminal: LocalTerminal;
+  escapes: boolean;
+  repaint: boolean;
+  heartbeat: { intervalMs: number; timeoutMs: number };
+}
+
+type Ending = { code: number; message: string | undefined };
+
+/**
+ * The attach loop: renders the session, sends keystrokes, keeps the link alive and
+ * reattaches by itself after a drop, resuming at the exact byte it had rendered.
+ */
+export class AttachClient {
+  private readonly escapes = new EscapeParser();
+  private readonly status: StatusLine;
+  private conn: Connection | undefined;
+  private serverId: string | undefined;
+  private session: SessionInfo | undefined;
+  private token: string | undefined;
+  /** Output bytes rendered so far, as an absolute session offset. */
+  private offset = 0;
+  private received = 0;
+  private rttMs: number | undefined;
+  private liveness: Liveness | undefined;
+  private pendingInput: Buffer[] = [];
+  private retryNow: (() => void) | undefined;
+  private ending: Ending | undefined;
+  private finish!: (ending: Ending) => void;
+  private readonly done = new Promise<Ending>((resolve) => (this.finish = resolve));
+
+  constructor(private readonly options: AttachOptions) {
+    this.status = new StatusLine(options.terminal);
+  }
+
+  /** Runs until detach, exit, takeover or a fatal error; resolves to the exit code. */
+  async run(): Promise<Ending> {
+    const { terminal } = this.options;
+    terminal.enterRaw();
+    const onInput = (data: Buffer): void => this.onInput(data);
+    const onResize = (): void => {
+      this.conn?.send({ type: 'resize', ...terminal.size });
+    };
+    terminal.input.on('data', onInput);
+    terminal.output.on('resize', onResize);
+    const ticker = setInterval(() => this.tick(), TICK_MS);
+    void this.connectLoop();
+    const ending = await this.done;
+    clearInterval(ticker);
+    terminal.input.off('data', onInput);
+    terminal.output.off('resize', onResize);
+    terminal.input.pause();
+    this.status.clear();
+    terminal.restore(true);
+    return ending;
+  }
+
+  private end(code: number, message?: string): void {
+    if (this.ending !== undefined) return;
+    this.ending = { code, message };
+    this.retryNow?.();
+    this.conn?.close();
+    this.finish(this.ending);
+  }
+
+  private async connectLoop(): Promise<void> {
+    const downSince = Date.now();
+    for (let attempt = 0; this.ending === undefined; attempt++) {
+      if (attempt > 0) {
+        await this.wait(backoffDelay(attempt));
+        if (this.ending !== undefined) return;
+        if (Date.now() - downSince >= QUIET_OUTAGE_MS) this.status.show(`reconnecting to ${this.describe()}… (attempt ${attempt + 1}; ~. to detach)`);
+      }
+      try {
+        await this.connectOnce();
+        const wasShown = this.status.clear();
+        if (wasShown) this.conn?.send({ type: 'repaint' });
+        return;
+      } catch (err) {
+        if (!this.retryable(err)) {
+          this.end(1, err instanceof Error ? err.message : String(err));
+          return;
+        }
+      }
+    }
+  }
+
+  private async connectOnce(): Promise<void> {
+    const link = await this.options.connect();
+    const { conn, ack } = link;
+    if (this.serverId !== undefined && ack.serverId !== this.serverId) {
+      conn.close();
+      throw new GrittyError('no-such-session', `the gritty server on ${this.options.host} restarted, so session ${this.session?.name ?? ''} is gone`);
+    }
+    conn.send(this.attachRequest());
+    const attached = await conn.expect('attached', 30_000);
+    this.serverId = ack.serverId;
+    this.session = attached.session;
+    this.token = attached.token;
+    this.offset = attached.offset;
+    this.conn = conn;
+    this.liveness = new Liveness(this.options.heartbeat.intervalMs, this.options.heartbeat.timeoutMs, Date.now());
+    conn.setHandler((msg) => this.onMessage(msg));
+    conn.onClose((reason) => this.onDisconnect(conn, reason));
+    for (const data of this.pendingInput.splice(0)) conn.send({ type: 'input', data });
+  }
+
+  private attachRequest(): Message {
+    const { terminal, first, repaint } = this.options;
+    const size = terminal.size;
+    if (this.session === undefined) {
+      if (first.kind === 'new') return { type: 'new', spec: { ...first.spec, ...size }, attach: true };
+      return { type: 'attach', target: first.target, ...size, create: first.create, repaint };
+    }
+    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.offset }, repaint };
+  }
+
+  private retryable(err: unknown): boolean {
+    if (this.session === undefined) return false;
+    return isGrittyError(err, 'connection-lost') || isGrittyError(err, 'timeout') || isGrittyError(err, 'no-server') || isGrittyError(err, 'tunnel-failed');
+  }
+
+  private onMessage(msg: Message): void {
+    this.liveness?.heard(Date.now());
+    switch (msg.type) {
+      case 'output':
+        this.render(msg);
+        return;
+      case 'snapshot':
+        if (msg.lost > 0) this.options.terminal.write(`\r\n[gritty: ${msg.lost} bytes of output were dropped from the history; showing the current screen]\r\n`);
+        this.options.terminal.write(CLEAR_FOR_REPAINT);
+        this.options.terminal.write(msg.data);
+        this.offset = msg.offset;
+        return;
+      case 'pong':
+        this.rttMs = Date.now() - msg.ts;
+        return;
+      case 'ping':
+        this.conn?.send({ type: 'pong', ts: msg.ts });
+        return;
+      case 'exit':
+        this.end(msg.code, `[session ${this.session?.name} exited${msg.signal !== undefined ? ` on signal ${msg.signal}` : msg.code !== 0 ? ` with status ${msg.code}` : ''}]`);
+        return;
+      case 'detached':
+        this.onDetached(msg);
+        return;
+      case 'error':
+        this.end(1, msg.message);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private render(msg: MessageOf<'output'>): void {
+    const end = msg.offset + msg.data.length;
+    if (end <= this.offset) return;
+    const data = msg.offset < this.offset ? msg.data.subarray(this.offset - msg.offset) : msg.data;
+    this.options.terminal.write(data);
+    this.offset = end;
+    this.received += data.length;
+  }
+
+  private onDetached(msg: MessageOf<'detached'>): void {
+    const name = this.session?.name;
+    switch (msg.reason) {
+      case 'taken-over':
+        this.end(0, `[detached: session ${name} was taken over by ${msg.by ?? 'another client'}]`);
+        return;
+      case 'killed':
+        this.end(0, `[session ${name} was killed]`);
+        return;
+      case 'server-shutdown':
+        this.end(1, `[the gritty server on ${this.options.host} shut down; session ${name} is gone]`);
+        return;
+      case 'evicted':
+        this.conn?.close();
+        return;
+      default:
+        assertNever(msg.reason);
+    }
+  }
+
+  private onDisconnect(conn: Connection, reason: GrittyError | undefined): void {
+    if (conn !== this.conn || this.ending !== undefined) return;
+    this.conn = undefined;
+    if (reason !== undefined && reason.code !== 'connection-lost') {
+      this.end(1, reason.message);
+      return;
+    }
+    void this.connectLoop();
+  }
+
+  private onInput(data: Buffer): void {
+    const actions: EscapeAction[] = this.options.escapes ? this.escapes.feed(data) : [{ kind: 'send', data }];
+    for (const action of actions) {
+      switch (action.kind) {
+        case 'send':
+          this.sendInput(action.data);
+          break;
+        case 'detach':
+          this.conn?.send({ type: 'detach' });
+          this.end(0, `[detached from ${this.describe()}]`);
+          return;
+        case 'reconnect':
+          this.conn?.socket.destroy();
+          break;
+        case 'status':
+          this.options.terminal.write(`\r\n${this.statusText()}\r\n`);
+          break;
+        case 'suspend':
+          this.suspend();
+          break;
+        case 'help':
+          this.options.terminal.write(`\r\n${ESCAPE_HELP}\r\n`);
+          break;
+        default:
+          assertNever(action);
+      }
+    }
+  }
+
+  private sendInput(data: Buffer): void {
+    if (this.conn !== undefined && !this.conn.isClosed) {
+      this.conn.send({ type: 'input', data });
+      this.liveness?.sent(Date.now());
+      return;
+    }
+    const held = this.pendingInput.reduce((n, b) => n + b.length, 0);
+    if (held + data.length <= MAX_PENDING_INPUT_BYTES) this.pendingInput.push(Buffer.from(data));
+    this.retryNow?.();
+  }
+
+  private suspend(): void {
+    const { terminal } = this.options;
+    terminal.restore(true);
+    process.once('SIGCONT', () => {
+      terminal.enterRaw();
+      this.conn?.send({ type: 'resize', ...terminal.size });
+      this.conn?.send({ type: 'repaint' });
+    });
+    process.kill(process.pid, 'SIGTSTP');
+  }
+
+  private tick(): void {
+    const conn = this.conn;
+    const liveness = this.liveness;
+    if (conn === undefined || liveness === undefined) return;
+    const now = Date.now();
+    switch (liveness.check(now)) {
+      case 'dead':
+        conn.socket.destroy();
+        return;
+      case 'ping':
+        conn.send({ type: 'ping', ts: now });
+        liveness.sent(now);
+        return;
+      case 'ok':
+        return;
+    }
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.retryNow = () => {
+        this.retryNow = undefined;
+        done();
+      };
+    });
+  }
+
+  private describe(): string {
+    return `${this.options.host}:${this.session?.name ?? '?'}`;
+  }
+
+  private statusText(): string {
+    const rtt = this.rttMs === undefined ? 'not measured yet' : `${this.rttMs} ms`;
+    const link = this.conn === undefined ? 'reconnecting' : 'connected';
+    return `[gritty] ${this.describe()} (id ${this.session?.id}) · ${link} · RTT ${rtt} · ${this.received} bytes received · offset ${this.offset}`;
+  }
+}

@@ -1,0 +1,44 @@
+import { GrittyError } from '../../relay/errors.js';
+import { AttachClient, type AttachOptions } from '../attach.js';
+import type { CliContext, Options } from '../context.js';
+import { openHost } from '../endpoint.js';
+import { LocalTerminal } from '../terminal.js';
+import type { ReadStream, WriteStream } from 'node:tty';
+
+/** Heartbeat defaults: a ping every 5 s when idle, the link declared dead after 15 s of silence. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+export const HEARTBEAT_TIMEOUT_MS = 15_000;
+
+export const SESSION_OPTIONS = [
+  { flags: '--no-escape', description: 'pass ~ through untouched: no escape sequences' },
+  { flags: '--no-redraw', description: 'on attach, do not repaint the current screen; show only new output' },
+];
+
+export function requireTerminal(command: string): LocalTerminal {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new GrittyError('not-a-terminal', `gritty ${command} needs a terminal; use gritty tail to read a session from a pipe, or gritty new -d to start one in the background`);
+  }
+  return new LocalTerminal(process.stdin as ReadStream, process.stdout as WriteStream);
+}
+
+/** Runs the attach loop and prints how it ended. */
+export async function runAttached(
+  ctx: CliContext,
+  options: Options,
+  host: string,
+  first: AttachOptions['first'],
+  terminal: LocalTerminal,
+): Promise<number> {
+  const client = new AttachClient({
+    first,
+    host,
+    terminal,
+    connect: () => openHost(ctx, host, { autostart: false, wait: false }),
+    escapes: options.escape !== false,
+    repaint: options.redraw !== false,
+    heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS },
+  });
+  const ending = await client.run();
+  if (ending.message !== undefined) process.stderr.write(`\r\n${ending.message}\n`);
+  return ending.code;
+}

@@ -1,0 +1,13 @@
+import type { CommandSpec } from '../context.js';
+import { attach } from './attach.js';
+import { info } from './info.js';
+import { killServer } from './kill-server.js';
+import { killSession } from './kill-session.js';
+import { listSessions } from './list-sessions.js';
+import { newSession } from './new-session.js';
+import { rename } from './rename.js';
+import { server } from './server.js';
+import { tail } from './tail.js';
+
+/** Every command, in the order `gritty --help` lists them. */
+export const COMMANDS: readonly CommandSpec[] = [newSession, attach, tail, listSessions, killSession, rename, killServer, server, info];

@@ -1,0 +1,42 @@
+import type { Logger } from '../relay/log.js';
+import type { Paths } from '../relay/paths.js';
+import type { Identity } from './daemon-client.js';
+
+/** What every command gets from the CLI. */
+export interface CliContext {
+  paths: Paths;
+  identity: Identity;
+  verbose: boolean;
+  log: Logger;
+  /** The JS entry point, for spawning `gritty server` in the background. */
+  entry: string;
+  /** Runs the daemon in this process (`gritty server -f`). */
+  runServer: (options: { ctlSocket: string; stateDir: string; verbose: boolean }) => Promise<number>;
+}
+
+export type Options = Record<string, unknown>;
+
+export interface ArgSpec {
+  name: string;
+  required: boolean;
+  description: string;
+  variadic?: boolean;
+}
+
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  defaultValue?: unknown;
+}
+
+/** A command as data, in the manner of tmux's command table; cli.ts turns these into commander commands. */
+export interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  /** Extra text for `--help`: examples and what the command does in detail. */
+  details?: string;
+  args?: ArgSpec[];
+  options?: OptionSpec[];
+  run(ctx: CliContext, args: string[], options: Options): Promise<number>;
+}

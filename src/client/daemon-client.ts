@@ -1,0 +1,72 @@
+import { createConnection } from 'node:net';
+import { Connection } from '../relay/connection.js';
+import { GrittyError } from '../relay/errors.js';
+import { CLIENT_CAPABILITIES, PROTOCOL_VERSION, type MessageOf } from '../relay/messages.js';
+
+/** How long a daemon has to answer hello. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+export interface Identity {
+  deviceId: string;
+  clientName: string;
+}
+
+export interface DaemonLink {
+  conn: Connection;
+  ack: MessageOf<'hello-ack'>;
+}
+
+/** Connects to a daemon socket; fails with `no-server` when nothing listens there. */
+export function connectSocket(path: string): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(new Connection(socket));
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+          ? new GrittyError('no-server', `no gritty server is listening on ${path}`, { cause: err })
+          : new GrittyError('connection-lost', `cannot connect to ${path}: ${err.message}`, { cause: err }),
+      );
+    });
+  });
+}
+
+/**
+ * Connects and does the handshake. A daemon of another protocol version is refused
+ * here, naming both versions, unless `allowMismatch` (kill-server works across versions).
+ */
+export async function openDaemon(path: string, who: Identity, options: { allowMismatch?: boolean } = {}): Promise<DaemonLink> {
+  const conn = await connectSocket(path);
+  try {
+    conn.send({ type: 'hello', version: PROTOCOL_VERSION, caps: [...CLIENT_CAPABILITIES], deviceId: who.deviceId, clientName: who.clientName });
+    const ack = await conn.expect('hello-ack', HELLO_TIMEOUT_MS);
+    if (ack.version !== PROTOCOL_VERSION && options.allowMismatch !== true) {
+      throw new GrittyError(
+        'version-mismatch',
+        `the gritty server on ${path} speaks protocol ${ack.version}, this client ${PROTOCOL_VERSION}; upgrade one side, or stop the old server with gritty kill-server`,
+      );
+    }
+    return { conn, ack };
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+}
+
+/** One request, one reply: list, kill-session, rename, kill-server, new -d. */
+export async function request<T extends 'ok' | 'sessions' | 'created'>(
+  link: DaemonLink,
+  msg: Parameters<Connection['send']>[0],
+  reply: T,
+  timeoutMs = HELLO_TIMEOUT_MS,
+): Promise<MessageOf<T>> {
+  try {
+    link.conn.send(msg);
+    return await link.conn.expect(reply, timeoutMs);
+  } finally {
+    link.conn.close();
+  }
+}

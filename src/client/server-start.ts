@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { GrittyError } from '../relay/errors.js';
+import { daemonLogFile } from '../relay/paths.js';
+import { socketAlive } from '../relay/secure-socket.js';
+import type { CliContext } from './context.js';
+
+/** How long a freshly spawned daemon has to start listening before we give up (without -w). */
+const START_TIMEOUT_MS = 10_000;
+const POLL_MS = 25;
+
+/**
+ * Makes sure a local daemon listens on the ctl socket, spawning `gritty server -f` in
+ * the background (its own session, output to the daemon log) when none does.
+ * Returns whether one was started.
+ */
+export async function ensureLocalServer(ctx: CliContext, options: { wait: boolean }): Promise<boolean> {
+  const socket = ctx.paths.ctlSocket;
+  if (await socketAlive(socket)) return false;
+  mkdirSync(ctx.paths.stateDir, { recursive: true, mode: 0o700 });
+  const logFile = daemonLogFile(ctx.paths.stateDir);
+  const logFd = openSync(logFile, 'a', 0o600);
+  const args = [ctx.entry, '--ctl-socket', socket, ...(ctx.verbose ? ['--verbose'] : []), 'server', '--foreground'];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
+  closeSync(logFd);
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+  child.unref();
+  const deadline = options.wait ? Infinity : Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await socketAlive(socket)) return true;
+    if (exited !== null && !(await socketAlive(socket))) {
+      if (!options.wait) throw new GrittyError('server-start-failed', `the gritty server exited with status ${exited} while starting; see ${logFile}`);
+      return ensureLocalServer(ctx, options);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new GrittyError('server-start-failed', `the gritty server did not start listening on ${socket} within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`);
+}

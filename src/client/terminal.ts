@@ -1,0 +1,68 @@
+import type { ReadStream, WriteStream } from 'node:tty';
+
+/**
+ * Leaves full-screen modes a session may have set, so the user's terminal is usable
+ * after detach: main screen, visible cursor, no mouse reporting, no bracketed paste,
+ * normal cursor and keypad keys, default attributes.
+ */
+export const MODE_RESET =
+  '\x1b[?1049l\x1b[?1047l\x1b[?47l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[0m';
+/** Cursor home and erase to the end of the screen: a canvas for a repaint that does not push the old screen into history. */
+export const CLEAR_FOR_REPAINT = '\x1b[H\x1b[J';
+
+const FATAL_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGPIPE'] as const;
+const SIGNAL_NUMBERS: Record<(typeof FATAL_SIGNALS)[number], number> = { SIGHUP: 1, SIGQUIT: 3, SIGPIPE: 13, SIGTERM: 15 };
+
+/**
+ * The local terminal in raw mode, restored whatever way the process ends: normal
+ * exit, a signal, or a crash.
+ */
+export class LocalTerminal {
+  private raw = false;
+  private readonly onExit = (): void => this.restore();
+
+  constructor(
+    readonly input: ReadStream,
+    readonly output: WriteStream,
+  ) {
+    process.on('exit', this.onExit);
+    for (const signal of FATAL_SIGNALS) {
+      process.on(signal, () => {
+        this.restore();
+        process.exit(128 + SIGNAL_NUMBERS[signal]);
+      });
+    }
+    process.on('uncaughtException', (err) => {
+      this.restore();
+      process.stderr.write(`gritty: internal error: ${err.stack ?? err.message}\n`);
+      process.exit(70);
+    });
+  }
+
+  get size(): { cols: number; rows: number } {
+    return { cols: this.output.columns || 80, rows: this.output.rows || 24 };
+  }
+
+  enterRaw(): void {
+    if (this.raw) return;
+    this.input.setRawMode(true);
+    this.input.resume();
+    this.raw = true;
+  }
+
+  /** Back to cooked mode; idempotent. `resetModes` also undoes the session's full-screen modes. */
+  restore(resetModes = false): void {
+    if (resetModes) this.output.write(MODE_RESET);
+    if (!this.raw) return;
+    this.raw = false;
+    try {
+      this.input.setRawMode(false);
+    } catch {
+      // the terminal is already gone (hangup)
+    }
+  }
+
+  write(data: Buffer | string): void {
+    this.output.write(data);
+  }
+}

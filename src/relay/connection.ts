@@ -1,0 +1,142 @@
+import type { Socket } from 'node:net';
+import { decode, encode } from './codec.js';
+import { GrittyError, isGrittyError } from './errors.js';
+import { FrameDecoder, frameHeader } from './frame.js';
+import type { Message, MessageOf, MessageType } from './messages.js';
+import { validate } from './validate.js';
+
+export type MessageHandler = (msg: Message) => void;
+export type CloseHandler = (reason: GrittyError | undefined) => void;
+
+/**
+ * One framed, validated message stream over a socket. Bad input (a broken frame, an
+ * oversized length, a malformed message) is answered with an error frame and closes
+ * only this connection. Messages that arrive before a handler is set wait for it.
+ */
+export class Connection {
+  private readonly decoder = new FrameDecoder();
+  private handler: MessageHandler | undefined;
+  private readonly queued: Message[] = [];
+  private readonly closeHandlers: CloseHandler[] = [];
+  private closed = false;
+  private closeReason: GrittyError | undefined;
+
+  constructor(readonly socket: Socket) {
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.finish(new GrittyError('connection-lost', err.message, { cause: err })));
+    socket.on('close', () => {
+      const midFrame = this.decoder.midFrame;
+      this.finish(midFrame ? new GrittyError('connection-lost', 'peer went away in the middle of a frame') : undefined);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** True while the socket's buffer is above its high-water mark; wait for onDrain. */
+  get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  setHandler(handler: MessageHandler | undefined): void {
+    this.handler = handler;
+    while (handler !== undefined && this.handler === handler && this.queued.length > 0) {
+      handler(this.queued.shift()!);
+    }
+  }
+
+  onClose(handler: CloseHandler): void {
+    if (this.closed) handler(this.closeReason);
+    else this.closeHandlers.push(handler);
+  }
+
+  onDrain(callback: () => void): void {
+    this.socket.once('drain', callback);
+  }
+
+  send(msg: Message): boolean {
+    if (this.closed || this.socket.destroyed) return false;
+    const body = encode(msg);
+    this.socket.cork();
+    this.socket.write(frameHeader(body.length));
+    const ok = this.socket.write(body);
+    this.socket.uncork();
+    return ok;
+  }
+
+  /** Waits for the next message; rejects when the connection closes or the time is up. */
+  receive(timeoutMs: number): Promise<Message> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.setHandler(undefined);
+        reject(new GrittyError('timeout', `no answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.onClose((reason) => {
+        clearTimeout(timer);
+        reject(reason ?? new GrittyError('connection-lost', 'the connection closed before an answer came'));
+      });
+      this.setHandler((msg) => {
+        clearTimeout(timer);
+        this.setHandler(undefined);
+        if (msg.type === 'error') reject(wireError(msg));
+        else resolve(msg);
+      });
+    });
+  }
+
+  /** receive(), insisting on one message type. */
+  async expect<T extends MessageType>(type: T, timeoutMs: number): Promise<MessageOf<T>> {
+    const msg = await this.receive(timeoutMs);
+    if (msg.type !== type) throw new GrittyError('bad-message', `expected ${type}, got ${msg.type}`);
+    return msg as MessageOf<T>;
+  }
+
+  /** Ends the connection, first telling the peer why when there is an error. */
+  close(reason?: GrittyError): void {
+    if (reason !== undefined && !this.closed && !this.socket.destroyed) {
+      this.send({ type: 'error', code: reason.code, message: reason.message });
+    }
+    this.finish(reason);
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let bodies: Buffer[];
+    try {
+      bodies = this.decoder.push(chunk);
+    } catch (err) {
+      this.close(toGrittyError(err));
+      return;
+    }
+    for (const body of bodies) {
+      let msg: Message;
+      try {
+        msg = validate(decode(body));
+      } catch (err) {
+        this.close(toGrittyError(err));
+        return;
+      }
+      if (this.handler !== undefined) this.handler(msg);
+      else this.queued.push(msg);
+      if (this.closed) return;
+    }
+  }
+
+  private finish(reason: GrittyError | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    for (const handler of this.closeHandlers.splice(0)) handler(reason);
+  }
+}
+
+export function wireError(msg: MessageOf<'error'>): GrittyError {
+  return new GrittyError(msg.code as GrittyError['code'], msg.message);
+}
+
+function toGrittyError(err: unknown): GrittyError {
+  return isGrittyError(err) ? err : new GrittyError('internal', String(err), { cause: err });
+}

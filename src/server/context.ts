@@ -1,0 +1,13 @@
+import type { Logger } from '../relay/log.js';
+import type { SessionSpec } from '../relay/messages.js';
+import type { Session } from './session.js';
+import type { SessionTable } from './session-table.js';
+
+/** What a request handler may use of the daemon. */
+export interface DaemonContext {
+  readonly sessions: SessionTable;
+  readonly log: Logger;
+  /** Spawns a session; throws GrittyError (`name-taken`, `invalid-name`, `spawn-failed`). */
+  createSession(spec: SessionSpec): Session;
+  shutdown(): void;
+}
