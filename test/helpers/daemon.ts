@@ -1,0 +1,64 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI, as a user runs it. `npm test` builds before vitest runs. */
+export const GRITTY_BIN = fileURLToPath(new URL('../../bin/gritty', import.meta.url));
+
+/**
+ * A private gritty world: its own runtime, state and config dirs under a temp dir, so
+ * a test's daemon and sockets never meet another test's or the user's.
+ */
+export interface GrittyEnv {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  socketDir: string;
+  ctlSocket: string;
+  /** Runs the CLI to completion. */
+  run(args: string[], options?: { input?: string; timeoutMs?: number }): { status: number | null; stdout: string; stderr: string };
+  /** Starts the CLI without waiting. */
+  spawn(args: string[]): ChildProcess;
+  /** kill-server (ignoring failure) and removes the temp dir. */
+  cleanup(): void;
+}
+
+export function makeGrittyEnv(): GrittyEnv {
+  const root = mkdtempSync(join(tmpdir(), 'gritty-test-'));
+  chmodSync(root, 0o700);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    XDG_RUNTIME_DIR: join(root, 'run'),
+    XDG_STATE_HOME: join(root, 'state'),
+    XDG_CONFIG_HOME: join(root, 'config'),
+    SHELL: '/bin/bash',
+    TERM: 'xterm-256color',
+  };
+  delete env.TMUX;
+  delete env.TMUX_PANE;
+  const socketDir = join(root, 'run', 'gritty');
+  const self: GrittyEnv = {
+    root,
+    env,
+    socketDir,
+    ctlSocket: join(socketDir, 'ctl.sock'),
+    run(args, options = {}) {
+      const r = spawnSync(process.execPath, [GRITTY_BIN, ...args], {
+        env,
+        input: options.input,
+        encoding: 'utf8',
+        timeout: options.timeoutMs ?? 20_000,
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    spawn(args) {
+      return spawn(process.execPath, [GRITTY_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    },
+    cleanup() {
+      self.run(['kill-server'], { timeoutMs: 5_000 });
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return self;
+}
