@@ -1,0 +1,76 @@
+import { describe, expect, test } from 'vitest';
+import { Liveness, backoffDelay } from '../../src/client/reconnect.js';
+
+describe('backoffDelay', () => {
+  test('retries at once first, then waits longer each attempt', () => {
+    expect(backoffDelay(0)).toBe(0);
+    for (let attempt = 1; attempt < 7; attempt++) expect(backoffDelay(attempt)).toBeGreaterThan(backoffDelay(attempt - 1));
+  });
+
+  test('retries quickly for a blip: the first three retries start within a second in total', () => {
+    expect(backoffDelay(1) + backoffDelay(2) + backoffDelay(3)).toBeLessThan(1_000);
+  });
+
+  test('caps the delay so a long outage is noticed within a few seconds of ending', () => {
+    const cap = backoffDelay(6);
+    expect(cap).toBeLessThanOrEqual(5_000);
+    for (const attempt of [7, 10, 100, 1_000_000]) expect(backoffDelay(attempt)).toBe(cap);
+  });
+});
+
+describe('Liveness', () => {
+  const INTERVAL = 5_000;
+  const TIMEOUT = 15_000;
+  const T0 = 1_700_000_000_000;
+
+  test('is ok right after connecting', () => {
+    expect(new Liveness(INTERVAL, TIMEOUT, T0).check(T0 + 10)).toBe('ok');
+  });
+
+  test('asks for a ping once nothing was sent for the interval', () => {
+    const live = new Liveness(INTERVAL, TIMEOUT, T0);
+    live.heard(T0 + 4_000);
+    expect(live.check(T0 + 4_999)).toBe('ok');
+    expect(live.check(T0 + 5_000)).toBe('ping');
+  });
+
+  test('asks for a ping once nothing was heard for the interval, even while sending', () => {
+    const live = new Liveness(INTERVAL, TIMEOUT, T0);
+    live.sent(T0 + 5_500);
+    expect(live.check(T0 + 5_600)).toBe('ping');
+  });
+
+  test('stays ok while traffic flows both ways', () => {
+    const live = new Liveness(INTERVAL, TIMEOUT, T0);
+    for (let t = T0; t < T0 + 60_000; t += 1_000) {
+      live.sent(t);
+      live.heard(t);
+      expect(live.check(t + 500)).toBe('ok');
+    }
+  });
+
+  test('declares the link dead once nothing was heard for longer than the timeout', () => {
+    const live = new Liveness(INTERVAL, TIMEOUT, T0);
+    live.heard(T0 + 1_000);
+    live.sent(T0 + 14_000);
+    expect(live.check(T0 + 16_000)).toBe('ping');
+    expect(live.check(T0 + 16_001)).toBe('dead');
+  });
+
+  test('is dead at the first tick after a wall-clock jump such as a laptop waking from sleep', () => {
+    const live = new Liveness(INTERVAL, TIMEOUT, T0);
+    live.heard(T0 + 1_000);
+    live.sent(T0 + 1_000);
+    expect(live.check(T0 + 2_000)).toBe('ok');
+    // the next tick runs an hour later by the wall clock
+    expect(live.check(T0 + 3_600_000)).toBe('dead');
+  });
+
+  test('comes back to ok when a reply is heard after a ping', () => {
+    const live = new Liveness(INTERVAL, TIMEOUT, T0);
+    expect(live.check(T0 + 6_000)).toBe('ping');
+    live.sent(T0 + 6_000);
+    live.heard(T0 + 6_050);
+    expect(live.check(T0 + 7_000)).toBe('ok');
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, test } from 'vitest';
+import { sessionEnv } from '../../src/server/session-env.js';
+
+const base = {
+  ctlSocket: '/run/user/1000/gritty/ctl.sock',
+  sessionId: 'abcd1234',
+  sessionName: 'work',
+};
+
+describe('sessionEnv', () => {
+  test('keeps the daemon environment for the shell (PATH, HOME, USER)', () => {
+    const env = sessionEnv({ ...base, daemonEnv: { PATH: '/usr/bin', HOME: '/home/me', USER: 'me' }, clientEnv: {} });
+    expect(env).toMatchObject({ PATH: '/usr/bin', HOME: '/home/me', USER: 'me' });
+  });
+
+  test('strips the daemon terminal multiplexer variables TMUX, TMUX_PANE, STY and WINDOW', () => {
+    const env = sessionEnv({
+      ...base,
+      daemonEnv: { TMUX: '/tmp/tmux-1000/default,123,0', TMUX_PANE: '%3', STY: '123.pts-0.host', WINDOW: '0', PATH: '/bin' },
+      clientEnv: {},
+    });
+    for (const key of ['TMUX', 'TMUX_PANE', 'STY', 'WINDOW']) expect(env).not.toHaveProperty(key);
+    expect(env.PATH).toBe('/bin');
+  });
+
+  test('does not let the client smuggle TMUX or other non-terminal variables in', () => {
+    const env = sessionEnv({ ...base, daemonEnv: {}, clientEnv: { TMUX: 'x', LD_PRELOAD: '/evil.so', PATH: '/evil', TERM: 'screen' } });
+    expect(env).not.toHaveProperty('TMUX');
+    expect(env).not.toHaveProperty('LD_PRELOAD');
+    expect(env).not.toHaveProperty('PATH');
+    expect(env.TERM).toBe('screen');
+  });
+
+  test('takes TERM, COLORTERM, LANG, LANGUAGE and LC_* from the client over the daemon', () => {
+    const env = sessionEnv({
+      ...base,
+      daemonEnv: { TERM: 'dumb', LANG: 'C', LC_ALL: 'C', COLORTERM: 'no' },
+      clientEnv: { TERM: 'xterm-kitty', COLORTERM: 'truecolor', LANG: 'de_DE.UTF-8', LANGUAGE: 'de', LC_ALL: 'de_DE.UTF-8', LC_TIME: 'en_GB.UTF-8' },
+    });
+    expect(env).toMatchObject({ TERM: 'xterm-kitty', COLORTERM: 'truecolor', LANG: 'de_DE.UTF-8', LANGUAGE: 'de', LC_ALL: 'de_DE.UTF-8', LC_TIME: 'en_GB.UTF-8' });
+  });
+
+  test('drops the daemon terminal settings that the client did not send', () => {
+    const env = sessionEnv({ ...base, daemonEnv: { LC_ALL: 'C', COLORTERM: 'truecolor', LANG: 'C' }, clientEnv: { LANG: 'en_US.UTF-8' } });
+    expect(env).not.toHaveProperty('LC_ALL');
+    expect(env).not.toHaveProperty('COLORTERM');
+    expect(env.LANG).toBe('en_US.UTF-8');
+  });
+
+  test('falls back to TERM=xterm-256color when the client sends none', () => {
+    expect(sessionEnv({ ...base, daemonEnv: { TERM: 'dumb' }, clientEnv: {} }).TERM).toBe('xterm-256color');
+  });
+
+  test('sets GRITTY_SOCK, GRITTY_SESSION and GRITTY_SESSION_NAME for this session, over any inherited ones', () => {
+    const env = sessionEnv({
+      ...base,
+      daemonEnv: { GRITTY_SOCK: '/old.sock', GRITTY_SESSION: 'old', GRITTY_SESSION_NAME: 'old' },
+      clientEnv: { GRITTY_SESSION: 'client' },
+    });
+    expect(env.GRITTY_SOCK).toBe(base.ctlSocket);
+    expect(env.GRITTY_SESSION).toBe('abcd1234');
+    expect(env.GRITTY_SESSION_NAME).toBe('work');
+  });
+
+  test('drops COLUMNS and LINES, which would pin the shell to the daemon terminal size', () => {
+    const env = sessionEnv({ ...base, daemonEnv: { COLUMNS: '80', LINES: '24' }, clientEnv: {} });
+    expect(env).not.toHaveProperty('COLUMNS');
+    expect(env).not.toHaveProperty('LINES');
+  });
+
+  test('skips daemon variables that are undefined', () => {
+    const env = sessionEnv({ ...base, daemonEnv: { GONE: undefined }, clientEnv: {} });
+    expect(env).not.toHaveProperty('GONE');
+  });
+});
