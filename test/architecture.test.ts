@@ -1,0 +1,113 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isBuiltin } from 'node:module';
+import ts from 'typescript';
+import { describe, expect, test } from 'vitest';
+
+/**
+ * Holds the architecture line from STYLE.md by reading import specifiers: static
+ * imports, re-exports, dynamic import() and require() alike.
+ */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'src');
+
+interface Import {
+  /** File that imports, relative to src/, with forward slashes. */
+  from: string;
+  specifier: string;
+  /** For a relative specifier: the imported file relative to src/; undefined for a package. */
+  target: string | undefined;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+function posix(path: string): string {
+  return path.split(sep).join('/');
+}
+
+const IMPORTS: Import[] = sourceFiles(SRC).flatMap((file) => {
+  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return info.importedFiles.map(({ fileName: specifier }) => ({
+    from: posix(relative(SRC, file)),
+    specifier,
+    target: specifier.startsWith('.') ? posix(relative(SRC, resolve(dirname(file), specifier))) : undefined,
+  }));
+});
+
+/** Top folder under src/ ('relay', 'server', ...), or '' for src/main.ts. */
+function layer(path: string): string {
+  return path.includes('/') ? path.slice(0, path.indexOf('/')) : '';
+}
+
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
+function violations(predicate: (imp: Import) => boolean): string[] {
+  return IMPORTS.filter(predicate).map((imp) => `${imp.from} imports ${imp.specifier}`);
+}
+
+describe('the import graph', () => {
+  test('is read from the real sources (the reader sees known imports)', () => {
+    expect(IMPORTS.length).toBeGreaterThan(50);
+    expect(IMPORTS).toContainEqual(expect.objectContaining({ from: 'server/pty.ts', specifier: 'node-pty' }));
+    expect(IMPORTS).toContainEqual(expect.objectContaining({ from: 'relay/connection.ts', target: 'relay/codec.js' }));
+  });
+
+  test('relative imports stay inside src/', () => {
+    expect(violations((imp) => imp.target !== undefined && imp.target.startsWith('..'))).toEqual([]);
+  });
+
+  test('relay imports nothing of ours outside relay', () => {
+    expect(violations((imp) => layer(imp.from) === 'relay' && imp.target !== undefined && layer(imp.target) !== 'relay')).toEqual([]);
+  });
+
+  test('forward imports only relay and itself', () => {
+    expect(
+      violations((imp) => layer(imp.from) === 'forward' && imp.target !== undefined && !['relay', 'forward'].includes(layer(imp.target))),
+    ).toEqual([]);
+  });
+
+  test('the server never imports the client', () => {
+    expect(violations((imp) => layer(imp.from) === 'server' && imp.target !== undefined && layer(imp.target) === 'client')).toEqual([]);
+  });
+
+  test('the client never imports the server', () => {
+    expect(violations((imp) => layer(imp.from) === 'client' && imp.target !== undefined && layer(imp.target) === 'server')).toEqual([]);
+  });
+
+  const OWNERS: Record<string, string> = {
+    'node-pty': 'server/pty.ts',
+    msgpackr: 'relay/codec.ts',
+    commander: 'client/cli.ts',
+    '@xterm/headless': 'server/screen-worker.ts',
+    '@xterm/addon-serialize': 'server/screen-worker.ts',
+  };
+
+  test.each(Object.entries(OWNERS))('%s is imported only by %s', (pkg, owner) => {
+    expect(violations((imp) => imp.target === undefined && packageOf(imp.specifier) === pkg && imp.from !== owner)).toEqual([]);
+  });
+
+  test('every @xterm package is imported only by the screen worker', () => {
+    expect(violations((imp) => imp.target === undefined && imp.specifier.startsWith('@xterm/') && imp.from !== 'server/screen-worker.ts')).toEqual([]);
+  });
+
+  test('each third-party package is imported by one file, so swapping it touches one place', () => {
+    const importers = new Map<string, Set<string>>();
+    for (const imp of IMPORTS) {
+      if (imp.target !== undefined || isBuiltin(imp.specifier)) continue;
+      const pkg = packageOf(imp.specifier);
+      importers.set(pkg, (importers.get(pkg) ?? new Set()).add(imp.from));
+    }
+    const shared = [...importers].filter(([pkg, files]) => files.size > 1 && !pkg.startsWith('@xterm/')).map(([pkg, files]) => `${pkg}: ${[...files].join(', ')}`);
+    expect(shared).toEqual([]);
+  });
+});
