@@ -1,6 +1,7 @@
 import type { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/messages.js';
+import { LOCAL_HOST } from '../relay/names.js';
 import type { DaemonLink } from './daemon-client.js';
 import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
 import { Liveness, QUIET_OUTAGE_MS, backoffDelay } from './reconnect.js';
@@ -11,12 +12,20 @@ import { CLEAR_FOR_REPAINT, type LocalTerminal } from './terminal.js';
 const TICK_MS = 1_000;
 /** Keystrokes typed while disconnected are kept up to this much and sent on reconnect. */
 const MAX_PENDING_INPUT_BYTES = 64 * 1024;
+/**
+ * A tunnel whose ssh accepts but drops every connection unanswered forwards to a
+ * daemon that is gone; after this many such attempts in a row (about a second of
+ * backoff) the client says so instead of retrying forever.
+ */
+const SERVER_GONE_ATTEMPTS = 4;
 
 export interface AttachOptions {
   /** What to ask for on the first connection: a new session, or an existing one. */
   first: { kind: 'new'; spec: SessionSpec } | { kind: 'attach'; target: string; create: SessionSpec | undefined };
   /** Opens a handshaken connection to the daemon (through a tunnel for remote hosts). */
   connect: () => Promise<DaemonLink>;
+  /** Called when the link is found dead, so a tunnel can be replaced at once. */
+  onLinkDown: () => void;
   host: string;
   terminal: LocalTerminal;
   escapes: boolean;
@@ -84,6 +93,7 @@ export class AttachClient {
 
   private async connectLoop(): Promise<void> {
     const downSince = Date.now();
+    let goneInARow = 0;
     for (let attempt = 0; this.ending === undefined; attempt++) {
       if (attempt > 0) {
         await this.wait(backoffDelay(attempt));
@@ -96,8 +106,9 @@ export class AttachClient {
         if (wasShown) this.conn?.send({ type: 'repaint' });
         return;
       } catch (err) {
-        if (!this.retryable(err)) {
-          this.end(1, err instanceof Error ? err.message : String(err));
+        goneInARow = isGrittyError(err, 'server-gone') ? goneInARow + 1 : 0;
+        if (!this.retryable(err) || goneInARow >= SERVER_GONE_ATTEMPTS) {
+          this.end(1, this.fatalMessage(err));
           return;
         }
       }
@@ -134,9 +145,30 @@ export class AttachClient {
     return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.offset }, repaint };
   }
 
+  /** Worth another attempt: the link, not the session, failed. A local daemon that is gone stays gone. */
   private retryable(err: unknown): boolean {
-    if (this.session === undefined) return false;
-    return isGrittyError(err, 'connection-lost') || isGrittyError(err, 'timeout') || isGrittyError(err, 'no-server') || isGrittyError(err, 'tunnel-failed');
+    if (this.session === undefined || !isGrittyError(err)) return false;
+    switch (err.code) {
+      case 'connection-lost':
+      case 'timeout':
+        return true;
+      case 'no-server':
+      case 'server-gone':
+        return !this.isLocal;
+      default:
+        return false;
+    }
+  }
+
+  private fatalMessage(err: unknown): string {
+    if (this.session !== undefined && (isGrittyError(err, 'no-server') || isGrittyError(err, 'server-gone'))) {
+      return `[the gritty server on ${this.options.host} is gone, and session ${this.session?.name ?? ''} with it; start a new one with gritty new ${this.options.host}:NAME]`;
+    }
+    return err instanceof Error ? err.message : String(err);
+  }
+
+  private get isLocal(): boolean {
+    return this.options.host === LOCAL_HOST;
   }
 
   private onMessage(msg: Message): void {
@@ -207,6 +239,7 @@ export class AttachClient {
       this.end(1, reason.message);
       return;
     }
+    this.options.onLinkDown();
     void this.connectLoop();
   }
 
@@ -247,6 +280,7 @@ export class AttachClient {
     }
     const held = this.pendingInput.reduce((n, b) => n + b.length, 0);
     if (held + data.length <= MAX_PENDING_INPUT_BYTES) this.pendingInput.push(Buffer.from(data));
+    this.options.onLinkDown();
     this.retryNow?.();
   }
 

@@ -79,6 +79,8 @@ function addCommand(program: Command, spec: CommandSpec, action: (args: string[]
   for (const opt of spec.options ?? []) {
     const option = new Option(opt.flags, opt.description);
     if (opt.defaultValue !== undefined) option.default(opt.defaultValue);
+    if (opt.repeatable === true) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (opt.hidden === true) option.hideHelp();
     command.addOption(option);
   }
   if (spec.details !== undefined) command.addHelpText('after', spec.details);

@@ -27,6 +27,10 @@ export interface OptionSpec {
   flags: string;
   description: string;
   defaultValue?: unknown;
+  /** Repeatable: values collect into an array. */
+  repeatable?: boolean;
+  /** For gritty's own use, left out of --help. */
+  hidden?: boolean;
 }
 
 /** A command as data, in the manner of tmux's command table; cli.ts turns these into commander commands. */

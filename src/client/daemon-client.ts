@@ -52,6 +52,9 @@ export async function openDaemon(path: string, who: Identity, options: { allowMi
     return { conn, ack };
   } catch (err) {
     conn.close();
+    if (err instanceof GrittyError && err.code === 'connection-lost') {
+      throw new GrittyError('server-gone', `the gritty server behind ${path} closed the connection without answering`, { cause: err });
+    }
     throw err;
   }
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'invalid-name'
   | 'name-taken'
   | 'no-server'
+  | 'server-gone'
   | 'server-start-failed'
   | 'unsafe-socket-dir'
   | 'spawn-failed'

@@ -1,7 +1,7 @@
 import { GrittyError } from '../../relay/errors.js';
 import { AttachClient, type AttachOptions } from '../attach.js';
 import type { CliContext, Options } from '../context.js';
-import { openHost } from '../endpoint.js';
+import { nudgeTunnel, reopenHost } from '../endpoint.js';
 import { LocalTerminal } from '../terminal.js';
 import type { ReadStream, WriteStream } from 'node:tty';
 
@@ -33,7 +33,8 @@ export async function runAttached(
     first,
     host,
     terminal,
-    connect: () => openHost(ctx, host, { autostart: false, wait: false }),
+    connect: () => reopenHost(ctx, host),
+    onLinkDown: () => nudgeTunnel(ctx, host),
     escapes: options.escape !== false,
     repaint: options.redraw !== false,
     heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS },

@@ -1,6 +1,6 @@
 import { LAST_SESSION, LOCAL_HOST } from '../../relay/names.js';
 import type { CommandSpec } from '../context.js';
-import { ensureLocalServer } from '../server-start.js';
+import { openHost } from '../endpoint.js';
 import { sessionSpec } from '../session-spec.js';
 import { parseTarget } from '../target.js';
 import { SESSION_OPTIONS, requireTerminal, runAttached } from './attach-common.js';
@@ -29,8 +29,9 @@ Examples:
     const session = target.session ?? LAST_SESSION;
     const terminal = requireTerminal('attach');
     const create = options.create === true ? sessionSpec({ host: target.host, name: undefined, command: undefined, terminal }) : undefined;
-    if (target.host === LOCAL_HOST && (create !== undefined || options.wait === true)) {
-      await ensureLocalServer(ctx, { wait: options.wait === true });
+    if (target.host !== LOCAL_HOST || create !== undefined || options.wait === true) {
+      const link = await openHost(ctx, target.host, { autostart: target.host !== LOCAL_HOST || create !== undefined, wait: options.wait === true });
+      link.conn.close();
     }
     return runAttached(ctx, options, target.host, { kind: 'attach', target: session, create }, terminal);
   },

@@ -1,5 +1,7 @@
 import type { CommandSpec } from '../context.js';
 import { attach } from './attach.js';
+import { connect } from './connect.js';
+import { disconnect } from './disconnect.js';
 import { info } from './info.js';
 import { killServer } from './kill-server.js';
 import { killSession } from './kill-session.js';
@@ -8,6 +10,7 @@ import { newSession } from './new-session.js';
 import { rename } from './rename.js';
 import { server } from './server.js';
 import { tail } from './tail.js';
+import { tunnels } from './tunnels.js';
 
 /** Every command, in the order `gritty --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [newSession, attach, tail, listSessions, killSession, rename, killServer, server, info];
+export const COMMANDS: readonly CommandSpec[] = [newSession, attach, tail, listSessions, killSession, rename, killServer, connect, disconnect, tunnels, server, info];

@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import { GrittyError } from '../../relay/errors.js';
 import type { SessionInfo } from '../../relay/messages.js';
 import { LOCAL_HOST } from '../../relay/names.js';
@@ -6,6 +5,7 @@ import type { CliContext, CommandSpec } from '../context.js';
 import { request } from '../daemon-client.js';
 import { openHost } from '../endpoint.js';
 import { checkHostName } from '../../relay/names.js';
+import { tunnelNames } from '../tunnel-state.js';
 
 interface HostSessions {
   host: string;
@@ -41,17 +41,9 @@ export const listSessions: CommandSpec = {
   },
 };
 
-/** local, plus every connection with a socket in the socket dir. */
+/** local, plus every connection gritty connect set up. */
 function knownHosts(ctx: CliContext): string[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync(ctx.paths.socketDir)
-      .filter((f) => f.startsWith('connect-') && f.endsWith('.sock'))
-      .map((f) => f.slice('connect-'.length, -'.sock'.length));
-  } catch {
-    // no socket dir yet: only local
-  }
-  return [LOCAL_HOST, ...names.sort()];
+  return [LOCAL_HOST, ...tunnelNames(ctx.paths.socketDir)];
 }
 
 export function formatTable(results: HostSessions[], now: number): string {

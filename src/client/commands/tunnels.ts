@@ -1,0 +1,32 @@
+import type { CommandSpec } from '../context.js';
+import { effectiveStatus, readTunnelState, tunnelNames, type TunnelState } from '../tunnel-state.js';
+
+export const tunnels: CommandSpec = {
+  name: 'tunnels',
+  aliases: ['tun'],
+  summary: 'list ssh tunnels and their health',
+  details: `
+healthy: ssh forwards the remote server's socket. reconnecting: ssh died and is being
+respawned. stale: the supervisor is gone; run gritty disconnect NAME, then
+gritty connect DESTINATION.`,
+  options: [{ flags: '--json', description: 'print JSON' }],
+  async run(ctx, _args, options) {
+    const states = tunnelNames(ctx.paths.socketDir)
+      .map((name) => readTunnelState(ctx.paths.socketDir, name))
+      .filter((s): s is TunnelState => s !== undefined);
+    const rows = states.map((s) => ({ name: s.name, destination: s.destination, pid: s.pid, sshPid: s.sshPid, status: effectiveStatus(s), since: new Date(s.since).toISOString(), message: s.message }));
+    if (options.json === true) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    if (rows.length === 0) {
+      process.stdout.write('no tunnels; gritty connect DESTINATION starts one (gritty new HOST:NAME does too)\n');
+      return 0;
+    }
+    const table = [['NAME', 'DESTINATION', 'PID', 'STATUS', 'SINCE'], ...rows.map((r) => [r.name, r.destination, String(r.pid), r.status, r.since])];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    process.stdout.write(table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+    for (const r of rows) if (r.status !== 'healthy' && r.message !== undefined) process.stdout.write(`${r.name}: ${r.message}\n`);
+    return 0;
+  },
+};
