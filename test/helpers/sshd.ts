@@ -1,0 +1,274 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GRITTY_BIN, type GrittyEnv } from './daemon.js';
+import { descendantsOf, processesWithEnv, signalAll, type ProcessInfo } from './processes.js';
+
+/**
+ * A private "remote host" for end-to-end tests: a real OpenSSH sshd with generated
+ * host and user keys and its own config (no system config is read or touched), run in
+ * inetd mode (`sshd -i`) behind ssh's ProxyCommand, so nothing listens on a port and
+ * each ssh connection is served by its own sshd process tree, which a test can freeze
+ * (a silent network) or kill (a dead one).
+ *
+ * When the kernel lets us, the host is also a network namespace of its own (only
+ * loopback), so the remote side has its own network like a real machine would. Its
+ * gritty daemon runs on this same machine and user, so the remote side gets its own
+ * XDG dirs through sshd's SetEnv; otherwise local and "remote" daemons would share
+ * one socket.
+ */
+
+const SSHD = '/usr/sbin/sshd';
+const SSH = '/usr/bin/ssh';
+/** Set in the environment of every sshd of one harness, so cleanup finds them all. */
+const SSHD_MARK = 'GRITTY_TEST_SSHD';
+/** sshd's privilege separation dir; the openssh-server package only creates it at boot. */
+const PRIVSEP_DIR = '/run/sshd';
+/** sshd drops a client silent for this long (ClientAliveInterval × ClientAliveCountMax). */
+const CLIENT_ALIVE_INTERVAL_S = 5;
+const CLIENT_ALIVE_COUNT_MAX = 3;
+
+export interface SshdOptions {
+  /** Host names that reach this sshd with an authorized key (default: devbox). */
+  hosts?: string[];
+  /** Host names that reach this sshd with a key it does not accept: the auth failure case. */
+  unauthorizedHosts?: string[];
+}
+
+let netnsUsable: boolean | undefined;
+
+function sh(command: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
+}
+
+/** Creates a network namespace with loopback up, or returns undefined where that is not allowed. */
+function makeNetns(): string | undefined {
+  if (netnsUsable === false) return undefined;
+  const name = `gritty-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const added = sh('ip', ['netns', 'add', name]);
+  const up = added.status === 0 ? sh('ip', ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']) : added;
+  netnsUsable = added.status === 0 && up.status === 0;
+  if (!netnsUsable) {
+    if (added.status === 0) sh('ip', ['netns', 'delete', name]);
+    return undefined;
+  }
+  return name;
+}
+
+function keygen(path: string): void {
+  const r = sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'gritty-test', '-f', path]);
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+}
+
+export class Sshd {
+  /** The ssh_config every test ssh uses (`ssh -F`). */
+  readonly sshConfig: string;
+  /** A script that runs ssh with that config: what GRITTY_SSH points at. */
+  readonly sshWrapper: string;
+  readonly sshdConfig: string;
+  /** sshd's log (-E), all connections appended. */
+  readonly sshdLog: string;
+  /** The environment gritty sees on the remote side: its own runtime, state and config dirs. */
+  readonly remoteEnv: NodeJS.ProcessEnv;
+
+  private constructor(
+    readonly dir: string,
+    readonly netns: string | undefined,
+  ) {
+    this.sshConfig = join(dir, 'ssh_config');
+    this.sshWrapper = join(dir, 'ssh');
+    this.sshdConfig = join(dir, 'sshd_config');
+    this.sshdLog = join(dir, 'sshd.log');
+    const remote = join(dir, 'remote');
+    this.remoteEnv = {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: process.env.HOME,
+      XDG_RUNTIME_DIR: join(remote, 'run'),
+      XDG_STATE_HOME: join(remote, 'state'),
+      XDG_CONFIG_HOME: join(remote, 'config'),
+      SHELL: '/bin/bash',
+    };
+  }
+
+  static start(options: SshdOptions = {}): Sshd {
+    if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server to run the ssh tests`);
+    const hosts = options.hosts ?? ['devbox'];
+    const strangers = options.unauthorizedHosts ?? [];
+    const dir = mkdtempSync(join(tmpdir(), 'gritty-sshd-'));
+    const self = new Sshd(dir, makeNetns());
+    try {
+      self.writeFiles(hosts, strangers);
+    } catch (err) {
+      self.cleanup();
+      throw err;
+    }
+    return self;
+  }
+
+  private writeFiles(hosts: string[], strangers: string[]): void {
+    const { dir } = this;
+    for (const key of ['host_key', 'user_key', 'stranger_key']) keygen(join(dir, key));
+    for (const sub of ['run', 'state', 'config']) mkdirSync(join(dir, 'remote', sub), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
+    writeFileSync(join(dir, 'known_hosts'), `${[...hosts, ...strangers].join(',')} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
+    const env = this.remoteEnv;
+    writeFileSync(
+      this.sshdConfig,
+      [
+        `HostKey ${join(dir, 'host_key')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        'PermitRootLogin prohibit-password',
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'PidFile none',
+        'UseDNS no',
+        'PrintMotd no',
+        'PrintLastLog no',
+        'LogLevel VERBOSE',
+        `SetEnv XDG_RUNTIME_DIR=${env.XDG_RUNTIME_DIR} XDG_STATE_HOME=${env.XDG_STATE_HOME} XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME}`,
+        'AllowStreamLocalForwarding yes',
+        'AllowTcpForwarding yes',
+        'StreamLocalBindUnlink yes',
+        `ClientAliveInterval ${CLIENT_ALIVE_INTERVAL_S}`,
+        `ClientAliveCountMax ${CLIENT_ALIVE_COUNT_MAX}`,
+        '',
+      ].join('\n'),
+    );
+    const check = sh(SSHD, ['-t', '-f', this.sshdConfig]);
+    if (check.status !== 0) throw new Error(`sshd -t rejected the test config: ${check.stderr}`);
+
+    const blocks = [
+      ...hosts.map((h) => `Host ${h}\n  IdentityFile ${join(dir, 'user_key')}\n`),
+      ...strangers.map((h) => `Host ${h}\n  IdentityFile ${join(dir, 'stranger_key')}\n`),
+      [
+        'Host *',
+        '  User root',
+        `  ProxyCommand ${this.proxyCommand()}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '  UpdateHostKeys no',
+        '  CheckHostIP no',
+        '  BatchMode yes',
+        '  LogLevel ERROR',
+        '  ConnectTimeout 10',
+        '',
+      ].join('\n'),
+    ];
+    writeFileSync(this.sshConfig, blocks.join('\n'));
+    writeFileSync(this.sshWrapper, `#!/bin/sh\nexec ${SSH} -F '${this.sshConfig}' "$@"\n`, { mode: 0o755 });
+  }
+
+  /** sshd in inetd mode on the ProxyCommand's stdin/stdout, in the host's namespace when there is one. */
+  private proxyCommand(): string {
+    // Without the privsep dir, sshd refuses to start: give it one in a private /run of its own mount namespace.
+    const privsep = existsSync(PRIVSEP_DIR) ? '' : `mount -t tmpfs -o mode=755 gritty-privsep /run && mkdir ${PRIVSEP_DIR} && `;
+    const sshd = `${privsep}exec ${SSHD} -i -f ${this.sshdConfig} -E ${this.sshdLog}`;
+    const mark = `env ${SSHD_MARK}=${this.dir}`;
+    if (this.netns !== undefined) return `${mark} ip netns exec ${this.netns} sh -c '${sshd}'`;
+    return privsep === '' ? `${mark} sh -c '${sshd}'` : `${mark} unshare -m --propagation private sh -c '${sshd}'`;
+  }
+
+  /** What a local gritty needs in its environment to reach this host: the ssh wrapper and the remote gritty. */
+  get clientEnv(): Record<string, string> {
+    return { GRITTY_SSH: this.sshWrapper, GRITTY_REMOTE_BIN: GRITTY_BIN };
+  }
+
+  /** Points a local test world at this sshd (GRITTY_SSH, GRITTY_REMOTE_BIN). */
+  use(world: GrittyEnv): GrittyEnv {
+    Object.assign(world.env, this.clientEnv);
+    return world;
+  }
+
+  /** Runs ssh through the wrapper to completion. */
+  ssh(args: string[], options: { timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(this.sshWrapper, args, { encoding: 'utf8', timeout: options.timeoutMs ?? 20_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Runs the gritty CLI as the remote side would (same machine, the remote's XDG dirs), without ssh. */
+  remoteGritty(args: string[], options: { timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [GRITTY_BIN, ...args], { env: this.remoteEnv, encoding: 'utf8', timeout: options.timeoutMs ?? 20_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** The remote gritty daemons (normally one). */
+  remoteDaemons(): ProcessInfo[] {
+    return processesWithEnv('XDG_RUNTIME_DIR', this.remoteEnv.XDG_RUNTIME_DIR!).filter((p) => p.exe === 'node' && p.argv.includes('server') && p.argv.includes('--foreground'));
+  }
+
+  /** The sshd processes serving the connection of a local ssh client (its ProxyCommand and below). */
+  sshdServing(sshPid: number): ProcessInfo[] {
+    return descendantsOf(sshPid).filter((p) => p.exe === 'sshd');
+  }
+
+  /** Every process of the remote side: its sshds, the remote daemon and its sessions. */
+  remoteProcesses(): number[] {
+    const pids = new Set<number>();
+    for (const p of processesWithEnv(SSHD_MARK, this.dir)) pids.add(p.pid);
+    for (const p of processesWithEnv('XDG_RUNTIME_DIR', this.remoteEnv.XDG_RUNTIME_DIR!)) pids.add(p.pid);
+    if (this.netns !== undefined) {
+      const r = sh('ip', ['netns', 'pids', this.netns]);
+      for (const line of r.stdout.split('\n')) if (/^\d+$/.test(line.trim())) pids.add(Number(line));
+    }
+    return [...pids];
+  }
+
+  /** The tail of sshd's log, for failure messages. */
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(this.sshdLog, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no sshd log)';
+    }
+  }
+
+  /** Kills every remote process (stopped ones too), deletes the namespace and the temp dir. */
+  cleanup(): void {
+    for (let round = 0; round < 3; round++) {
+      const pids = this.remoteProcesses();
+      if (pids.length === 0) break;
+      signalAll(pids, 'SIGKILL');
+    }
+    if (this.netns !== undefined) sh('ip', ['netns', 'delete', this.netns]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Local processes of a test world: everything that inherited its XDG_RUNTIME_DIR. */
+export function worldProcesses(world: GrittyEnv): ProcessInfo[] {
+  return processesWithEnv('XDG_RUNTIME_DIR', world.env.XDG_RUNTIME_DIR!);
+}
+
+/** The local `ssh -N` tunnel processes of a test world. */
+export function tunnelSshes(world: GrittyEnv): ProcessInfo[] {
+  return worldProcesses(world).filter((p) => p.exe === 'ssh' && p.argv.includes('-N'));
+}
+
+/**
+ * Freezes the whole laptop side of a world (clients, supervisors, ssh: its node and
+ * ssh processes, not the terminal or shells, nor the sshds serving it) like a closed
+ * lid; `thaw()` wakes exactly those processes.
+ */
+export function freezeLaptop(world: GrittyEnv): { pids: number[]; thaw(): void } {
+  const pids = worldProcesses(world)
+    .filter((p) => p.exe === 'node' || p.exe === 'ssh')
+    .map((p) => p.pid);
+  signalAll(pids, 'SIGSTOP');
+  return { pids, thaw: () => signalAll(pids, 'SIGCONT') };
+}
+
+/** Kills every local process of a world (supervisors, ssh, clients, daemon), stopped ones included. */
+export function killWorld(world: GrittyEnv): void {
+  for (let round = 0; round < 3; round++) {
+    const pids = worldProcesses(world).map((p) => p.pid);
+    if (pids.length === 0) break;
+    signalAll(pids, 'SIGKILL');
+  }
+}
