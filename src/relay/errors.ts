@@ -16,7 +16,6 @@ export type ErrorCode =
   | 'unsafe-socket-dir'
   | 'spawn-failed'
   | 'taken-over'
-  | 'session-exited'
   | 'not-a-terminal'
   | 'bad-target'
   | 'bad-usage'
