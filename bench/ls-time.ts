@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, nowMs } from './stats.js';
+
+export interface LsTimeResult {
+  name: string;
+  medianMs: number;
+  runs: number;
+  tool: 'hyperfine' | 'spawnSync';
+}
+
+const WARMUP_RUNS = 3;
+
+/**
+ * Wall time of one list command, from fork to exit, median of `runs`. hyperfine
+ * (without a shell in between) when installed, else timed spawnSync calls.
+ */
+export function timeCommand(name: string, argv: string[], env: Record<string, string>, runs: number): LsTimeResult {
+  const fullEnv = { ...process.env, ...env };
+  const hasHyperfine = spawnSync('hyperfine', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (hasHyperfine) {
+    const dir = mkdtempSync(join(tmpdir(), 'gritty-bench-hf-'));
+    try {
+      const json = join(dir, 'out.json');
+      const command = argv.map(quoteWord).join(' ');
+      const r = spawnSync('hyperfine', ['-N', '--style', 'none', '--warmup', String(WARMUP_RUNS), '--runs', String(runs), '--export-json', json, command], {
+        env: fullEnv,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      if (r.status !== 0) throw new Error(`hyperfine failed on ${command}: ${r.stderr}`);
+      const out = JSON.parse(readFileSync(json, 'utf8')) as { results: { median: number; times: number[] }[] };
+      const result = out.results[0]!;
+      return { name, medianMs: result.median * 1000, runs: result.times.length, tool: 'hyperfine' };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP_RUNS + runs; i++) {
+    const start = nowMs();
+    const r = spawnSync(argv[0]!, argv.slice(1), { env: fullEnv, stdio: 'ignore' });
+    const elapsed = nowMs() - start;
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}`);
+    if (i >= WARMUP_RUNS) times.push(elapsed);
+  }
+  return { name, medianMs: median(times), runs, tool: 'spawnSync' };
+}
+
+function quoteWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

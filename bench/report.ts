@@ -1,0 +1,178 @@
+import type { EchoResult } from './echo.js';
+import type { LsTimeResult } from './ls-time.js';
+import { fixed, ratio } from './stats.js';
+import type { ThroughputResult } from './throughput.js';
+
+export interface MemoryRow {
+  sessions: number;
+  grittyKiB: number | undefined;
+  tmuxKiB: number | undefined;
+}
+
+export interface LsRow {
+  sessions: number;
+  gritty: LsTimeResult | undefined;
+  tmux: LsTimeResult | undefined;
+}
+
+export interface Results {
+  machine: string[];
+  settings: string[];
+  throughput: ThroughputResult[];
+  echo: EchoResult[];
+  memory: MemoryRow[];
+  ls: LsRow[];
+  /** Peers that could not run, and why. */
+  skipped: string[];
+  /** Markdown of the over-ssh section, or undefined while the sshd harness is not plugged in. */
+  overSsh: string | undefined;
+}
+
+/** Throughput target: at least dtach's. Echo target: p50 at most this much above the bare PTY. `gritty ls` target: under this. */
+export const ECHO_P50_BUDGET_MS = 0.3;
+export const LS_BUDGET_MS = 100;
+
+const MB = 1024 * 1024;
+
+function find<T extends { peer: string }>(rows: T[], peer: string): T | undefined {
+  return rows.find((r) => r.peer === peer);
+}
+
+function verdict(met: boolean | undefined): string {
+  return met === undefined ? 'not measured' : met ? '**met**' : '**missed**';
+}
+
+function targets(r: Results): string[] {
+  const g = find(r.throughput, 'gritty');
+  const d = find(r.throughput, 'dtach');
+  const ge = find(r.echo, 'gritty');
+  const be = find(r.echo, 'bare PTY');
+  const ls = r.ls.map((row) => row.gritty?.medianMs).filter((v): v is number => v !== undefined);
+  const worstLs = ls.length > 0 ? Math.max(...ls) : undefined;
+  const echoOver = ge !== undefined && be !== undefined ? ge.p50Ms - be.p50Ms : undefined;
+  return [
+    '| Target | Measured | |',
+    '|---|---|---|',
+    `| Throughput at least dtach's | gritty ${fixed(g && g.medianBytesPerSec / MB, 1)} MB/s vs dtach ${fixed(d && d.medianBytesPerSec / MB, 1)} MB/s (${ratio(g?.medianBytesPerSec, d?.medianBytesPerSec)}) | ${verdict(g && d && g.medianBytesPerSec >= d.medianBytesPerSec)} |`,
+    `| Echo p50 at most ${ECHO_P50_BUDGET_MS} ms above a bare PTY | gritty p50 ${fixed(ge?.p50Ms, 3)} ms, bare ${fixed(be?.p50Ms, 3)} ms: +${fixed(echoOver, 3)} ms | ${verdict(echoOver === undefined ? undefined : echoOver <= ECHO_P50_BUDGET_MS)} |`,
+    `| \`gritty ls\` under ${LS_BUDGET_MS} ms | ${worstLs === undefined ? 'n/a' : `${fixed(worstLs, 1)} ms (slowest of ${r.ls.map((row) => row.sessions).join(' and ')} sessions)`} | ${verdict(worstLs === undefined ? undefined : worstLs < LS_BUDGET_MS)} |`,
+  ];
+}
+
+function throughputTable(rows: ThroughputResult[]): string[] {
+  const bare = find(rows, 'bare PTY');
+  const gritty = find(rows, 'gritty');
+  return [
+    '| Peer | Median MB/s | Runs (MB/s) | ÷ bare PTY | gritty ÷ this | Bytes shown per byte produced |',
+    '|---|---:|---|---:|---:|---:|',
+    ...rows.map(
+      (t) =>
+        `| ${t.peer} | ${fixed(t.medianBytesPerSec / MB, 1)} | ${t.runs.map((v) => (v / MB).toFixed(0)).join(', ')} | ${ratio(t.medianBytesPerSec, bare?.medianBytesPerSec)} | ${ratio(gritty?.medianBytesPerSec, t.medianBytesPerSec)} | ${fixed(t.deliveredRatio, 2)} |`,
+    ),
+  ];
+}
+
+function echoTable(rows: EchoResult[]): string[] {
+  const bare = find(rows, 'bare PTY');
+  return [
+    '| Peer | p50 ms | p99 ms | mean ms | p50 − bare PTY | p50 ÷ bare PTY |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (e) =>
+        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${bare === undefined ? 'n/a' : `+${fixed(e.p50Ms - bare.p50Ms, 3)}`} | ${ratio(e.p50Ms, bare?.p50Ms)} |`,
+    ),
+  ];
+}
+
+function memoryTable(rows: MemoryRow[]): string[] {
+  return [
+    '| Idle sessions | gritty daemon RSS | tmux server RSS | gritty ÷ tmux |',
+    '|---:|---:|---:|---:|',
+    ...rows.map((m) => `| ${m.sessions} | ${fixed(m.grittyKiB && m.grittyKiB / 1024, 1)} MiB | ${fixed(m.tmuxKiB && m.tmuxKiB / 1024, 1)} MiB | ${ratio(m.grittyKiB, m.tmuxKiB)} |`),
+  ];
+}
+
+function lsTable(rows: LsRow[]): string[] {
+  return [
+    '| Sessions | `gritty ls` median | `tmux ls` median | gritty ÷ tmux |',
+    '|---:|---:|---:|---:|',
+    ...rows.map((l) => `| ${l.sessions} | ${fixed(l.gritty?.medianMs, 1)} ms | ${fixed(l.tmux?.medianMs, 1)} ms | ${ratio(l.gritty?.medianMs, l.tmux?.medianMs)} |`),
+  ];
+}
+
+/** docs/BENCHMARKS.md from one run's results. `analysis` is kept between runs: it is written by a person. */
+export function renderReport(r: Results, analysis: string): string {
+  return [
+    '# Benchmarks',
+    '',
+    '*Read this when* you want to know what gritty costs next to a bare terminal, dtach and tmux, or before and after touching the output path (PTY → ring → OutputPump → Connection → client → stdout), the echo path, or the daemon\'s per-session state.',
+    '',
+    '*Update this in the same commit as* a change that moves these figures (regenerate with `npm run bench`), or a change to bench/ itself.',
+    '',
+    'Everything below the analysis is written by `npm run bench` from a single run: every peer is measured in the same run on the same machine, so compare ratios within a run, not absolute figures across machines.',
+    '',
+    '## How to reproduce',
+    '',
+    '```sh',
+    'apt-get install -y dtach tmux mosh hyperfine   # peers; hyperfine is optional',
+    'npm install',
+    'npm run bench                                   # builds, runs everything (a few minutes), rewrites this file',
+    '```',
+    '',
+    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, default 5, plus one warm-up), `BENCH_ECHO_SAMPLES` (default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_ONLY` (comma list of throughput, echo, memory, ls), `BENCH_OUT` (another file instead of this one).',
+    '',
+    'How each figure is taken (bench/):',
+    '',
+    '- **Every peer is watched through a real outer PTY** (node-pty) that the bench reads as fast as it can, as a terminal emulator would: gritty runs `gritty attach` in it (session created with `gritty new -d` in a private daemon), dtach runs `dtach -A sock -E -r none`, tmux runs `tmux attach` (private socket, no config, status line off), mosh runs `mosh-client` against a loopback `mosh-server` (no ssh), and the bare PTY runs the workload directly.',
+    '- **Throughput** (throughput.ts): the session `cat`s a file of 100-byte numbered text lines and prints a marker; timed from the keystroke that starts it until the marker comes out of the outer PTY. Payload bytes over time, median of the runs after one warm-up. tmux and mosh redraw screens rather than pass bytes, so their last column is below 1.',
+    '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke.',
+    '- **Memory** (memory.ts): VmRSS of the server process (all threads, so gritty\'s screen worker counts) after it holds 1, then N idle `bash --norc` sessions, with no client attached; shells not counted.',
+    '- **`ls`** (ls-time.ts): wall time of `gritty ls` and `tmux ls` against those servers, from exec to exit (hyperfine `-N`, warm-up 3).',
+    '',
+    '## Analysis',
+    '',
+    analysis.trim(),
+    '',
+    '<!-- generated below: do not edit by hand -->',
+    '',
+    '## Targets (issue 2)',
+    '',
+    ...targets(r),
+    '',
+    '## Output throughput',
+    '',
+    ...throughputTable(r.throughput),
+    '',
+    '## Keystroke echo round trip',
+    '',
+    ...echoTable(r.echo),
+    '',
+    '## Daemon memory',
+    '',
+    ...memoryTable(r.memory),
+    '',
+    '## `ls` wall time',
+    '',
+    ...lsTable(r.ls),
+    '',
+    '## Over ssh (issue 3)',
+    '',
+    r.overSsh ?? 'Not measured yet: bench/over-ssh.ts holds the peers (gritty over ssh, plain `ssh -tt`, ssh + tmux) and waits for the sshd test harness to be plugged into `loadSshHarness()`.',
+    '',
+    '## This run',
+    '',
+    ...r.machine.map((m) => `- ${m}`),
+    ...r.settings.map((s) => `- ${s}`),
+    ...(r.skipped.length > 0 ? ['', 'Skipped or failed:', '', ...r.skipped.map((s) => `- ${s}`)] : []),
+    '',
+  ].join('\n');
+}
+
+/** The hand-written analysis of an existing report, to carry over into the next. */
+export function keptAnalysis(previous: string | undefined): string {
+  if (previous === undefined) return '_No analysis written yet._';
+  const start = previous.indexOf('## Analysis\n');
+  const end = previous.indexOf('<!-- generated below');
+  if (start < 0 || end < 0) return '_No analysis written yet._';
+  return previous.slice(start + '## Analysis\n'.length, end);
+}

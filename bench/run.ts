@@ -1,0 +1,174 @@
+import { execSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureEcho, type EchoResult } from './echo.js';
+import { timeCommand } from './ls-time.js';
+import { GrittyServerUnderTest, TmuxServerUnderTest } from './memory.js';
+import { loadSshHarness, sshPeers } from './over-ssh.js';
+import { localPeers, type Peer } from './peers.js';
+import { keptAnalysis, renderReport, type LsRow, type MemoryRow, type Results } from './report.js';
+import { makePayload, measureThroughput, type ThroughputResult } from './throughput.js';
+
+/** `npm run bench`: every benchmark, every peer, one run; writes docs/BENCHMARKS.md. */
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const MB = 1024 * 1024;
+
+const settings = {
+  payloadMB: Number(process.env.BENCH_PAYLOAD_MB ?? 32),
+  runs: Number(process.env.BENCH_RUNS ?? 5),
+  echoSamples: Number(process.env.BENCH_ECHO_SAMPLES ?? 300),
+  sessions: Number(process.env.BENCH_SESSIONS ?? 100),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,memory,ls').split(',')),
+  out: process.env.BENCH_OUT ?? join(REPO, 'docs', 'BENCHMARKS.md'),
+};
+
+function log(text: string): void {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+function version(command: string): string {
+  try {
+    return execSync(command, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!.trim();
+  } catch {
+    return 'not installed';
+  }
+}
+
+function machine(): string[] {
+  return [
+    `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${version('uname -r')}`,
+    `node ${process.version}, ${version('tmux -V')}, ${version('dtach --help | head -1')}, ${version('mosh-server --version 2>&1 | head -1')}`,
+    `gritty at ${version(`git -C ${REPO} rev-parse --short HEAD`)}${version(`git -C ${REPO} status --porcelain -- src | head -1`) === '' ? '' : ' (src/ had uncommitted changes)'}, ${new Date().toISOString()}`,
+  ];
+}
+
+async function throughputAll(peers: Peer[], skipped: string[]): Promise<ThroughputResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'gritty-bench-payload-'));
+  try {
+    const payload = makePayload(dir, settings.payloadMB * MB);
+    const results: ThroughputResult[] = [];
+    for (const peer of peers) {
+      log(`throughput: ${peer.name}`);
+      try {
+        const r = await measureThroughput(peer, { payload: payload.path, payloadBytes: payload.bytes, runs: settings.runs, timeoutMs: 180_000 });
+        log(`  ${(r.medianBytesPerSec / MB).toFixed(1)} MB/s`);
+        results.push(r);
+      } catch (err) {
+        skipped.push(`throughput, ${peer.name}: ${(err as Error).message}`);
+        log(`  failed: ${(err as Error).message}`);
+      }
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function echoAll(peers: Peer[], skipped: string[]): Promise<EchoResult[]> {
+  const results: EchoResult[] = [];
+  for (const peer of peers) {
+    log(`echo: ${peer.name}`);
+    try {
+      const r = await measureEcho(peer, { samples: settings.echoSamples, warmup: 30, gapMs: 5 });
+      log(`  p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms`);
+      results.push(r);
+    } catch (err) {
+      skipped.push(`echo, ${peer.name}: ${(err as Error).message}`);
+      log(`  failed: ${(err as Error).message}`);
+    }
+  }
+  return results;
+}
+
+/** Memory and `ls`, at 1 session and at many: the same servers serve both. */
+async function serversAll(skipped: string[]): Promise<{ memory: MemoryRow[]; ls: LsRow[] }> {
+  const memory: MemoryRow[] = [];
+  const ls: LsRow[] = [];
+  const gritty = new GrittyServerUnderTest();
+  const tmux = new TmuxServerUnderTest();
+  try {
+    for (const n of [1, settings.sessions]) {
+      log(`servers: growing to ${n} idle sessions`);
+      await gritty.growTo(n);
+      await tmux.growTo(n);
+      if (settings.only.has('memory')) {
+        memory.push({ sessions: n, grittyKiB: gritty.rssKiB(), tmuxKiB: tmux.rssKiB() });
+        log(`  RSS gritty ${(gritty.rssKiB() / 1024).toFixed(1)} MiB, tmux ${(tmux.rssKiB() / 1024).toFixed(1)} MiB`);
+      }
+      if (settings.only.has('ls')) {
+        const row: LsRow = {
+          sessions: n,
+          gritty: timeCommand('gritty ls', gritty.lsArgv, gritty.env, 30),
+          tmux: timeCommand('tmux ls', tmux.lsArgv, tmux.env, 30),
+        };
+        ls.push(row);
+        log(`  ls gritty ${row.gritty!.medianMs.toFixed(1)} ms, tmux ${row.tmux!.medianMs.toFixed(1)} ms`);
+      }
+    }
+  } catch (err) {
+    skipped.push(`memory/ls: ${(err as Error).message}`);
+    log(`  failed: ${(err as Error).message}`);
+  } finally {
+    gritty.dispose();
+    tmux.dispose();
+  }
+  return { memory, ls };
+}
+
+async function overSsh(skipped: string[]): Promise<string | undefined> {
+  const harness = await loadSshHarness();
+  if (harness === undefined) return undefined;
+  const peers = sshPeers(harness);
+  try {
+    const throughput = settings.only.has('throughput') ? await throughputAll(peers, skipped) : [];
+    const echo = settings.only.has('echo') ? await echoAll(peers, skipped) : [];
+    return [
+      ...throughput.map((t) => `- throughput, ${t.peer}: ${(t.medianBytesPerSec / MB).toFixed(1)} MB/s`),
+      ...echo.map((e) => `- echo, ${e.peer}: p50 ${e.p50Ms.toFixed(3)} ms, p99 ${e.p99Ms.toFixed(3)} ms`),
+    ].join('\n');
+  } finally {
+    for (const peer of peers) peer.dispose();
+    harness.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const skipped: string[] = [];
+  const peers = localPeers().filter((peer) => {
+    const missing = peer.missing();
+    if (missing !== undefined) skipped.push(`${peer.name}: ${missing}`);
+    return missing === undefined;
+  });
+  const started = Date.now();
+  try {
+    const results: Results = {
+      machine: machine(),
+      settings: [
+        `throughput: ${settings.payloadMB} MiB payload, ${settings.runs} timed runs per peer after one warm-up; echo: ${settings.echoSamples} samples per peer after 30 warm-up`,
+        `memory and ls: 1 and ${settings.sessions} idle sessions`,
+      ],
+      throughput: settings.only.has('throughput') ? await throughputAll(peers, skipped) : [],
+      echo: settings.only.has('echo') ? await echoAll(peers, skipped) : [],
+      ...(settings.only.has('memory') || settings.only.has('ls') ? await serversAll(skipped) : { memory: [], ls: [] }),
+      skipped,
+      overSsh: await overSsh(skipped),
+    };
+    results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const previous = existsSync(settings.out) ? readFileSync(settings.out, 'utf8') : undefined;
+    writeFileSync(settings.out, renderReport(results, keptAnalysis(previous)));
+    log(`wrote ${settings.out}`);
+  } finally {
+    for (const peer of peers) peer.dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
