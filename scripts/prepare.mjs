@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Builds gritty on install. `npm install -g .` links the folder without installing its
+// dependencies and runs this first: then install them here (which runs this again,
+// now with TypeScript present) so the linked command works from a fresh clone.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+if (existsSync(tsc)) {
+  run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+} else if (process.env.GRITTY_PREPARE_NESTED === undefined) {
+  process.env.GRITTY_PREPARE_NESTED = '1';
+  console.error('gritty: installing dependencies in', root);
+  run(npm, ['install', '--no-audit', '--no-fund', '--include=dev']);
+} else {
+  console.error('gritty: TypeScript is missing after npm install; run npm install in', root);
+  process.exit(1);
+}
