@@ -11,17 +11,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+function run(command, args, env = process.env) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
 if (existsSync(tsc)) {
   run(process.execPath, [tsc, '-p', 'tsconfig.json']);
 } else if (process.env.GRITTY_PREPARE_NESTED === undefined) {
-  process.env.GRITTY_PREPARE_NESTED = '1';
+  // the outer npm's settings (global, location, prefix) must not turn this into another global install
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));
+  env.GRITTY_PREPARE_NESTED = '1';
   console.error('gritty: installing dependencies in', root);
-  run(npm, ['install', '--no-audit', '--no-fund', '--include=dev']);
+  run(npm, ['install', '--no-audit', '--no-fund', '--include=dev'], env);
 } else {
   console.error('gritty: TypeScript is missing after npm install; run npm install in', root);
   process.exit(1);
