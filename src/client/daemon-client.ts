@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { dirname } from 'node:path';
 import { Connection } from '../relay/connection.js';
 import { GrittyError } from '../relay/errors.js';
 import { CLIENT_CAPABILITIES, PROTOCOL_VERSION, type MessageOf } from '../relay/messages.js';
+import { checkPrivateDir } from '../relay/secure-socket.js';
 
 /** How long a daemon has to answer hello. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -39,6 +42,8 @@ export function connectSocket(path: string): Promise<Connection> {
  * here, naming both versions, unless `allowMismatch` (kill-server works across versions).
  */
 export async function openDaemon(path: string, who: Identity, options: { allowMismatch?: boolean } = {}): Promise<DaemonLink> {
+  // never talk through a symlinked or shared socket dir: whoever controls it controls the peer
+  if (existsSync(dirname(path))) checkPrivateDir(dirname(path));
   const conn = await connectSocket(path);
   try {
     conn.send({ type: 'hello', version: PROTOCOL_VERSION, caps: [...CLIENT_CAPABILITIES], deviceId: who.deviceId, clientName: who.clientName });

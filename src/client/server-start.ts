@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { GrittyError } from '../relay/errors.js';
 import { daemonLogFile } from '../relay/paths.js';
-import { socketAlive } from '../relay/secure-socket.js';
+import { ensurePrivateDir, socketAlive } from '../relay/secure-socket.js';
 import type { CliContext } from './context.js';
 
 /** How long a freshly spawned daemon has to start listening before we give up (without -w). */
@@ -16,6 +17,8 @@ const POLL_MS = 25;
  */
 export async function ensureLocalServer(ctx: CliContext, options: { wait: boolean }): Promise<boolean> {
   const socket = ctx.paths.ctlSocket;
+  // refuse an unsafe socket dir here, in words, rather than as a daemon that died while starting
+  ensurePrivateDir(dirname(socket));
   if (await socketAlive(socket)) return false;
   mkdirSync(ctx.paths.stateDir, { recursive: true, mode: 0o700 });
   const logFile = daemonLogFile(ctx.paths.stateDir);
