@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { ReadStream, WriteStream } from 'node:tty';
 
 /**
@@ -46,6 +47,10 @@ export class LocalTerminal {
   enterRaw(): void {
     if (this.raw) return;
     this.input.setRawMode(true);
+    // libuv's raw mode keeps OPOST/ONLCR, which turns a session's bare LF (cursor down,
+    // as tmux draws) into CR LF and tears full-screen programs; turn output processing
+    // off as cfmakeraw does. setRawMode(false) restores the saved settings, OPOST included.
+    spawnSync('stty', ['-opost'], { stdio: [this.input, 'ignore', 'ignore'] });
     this.input.resume();
     this.raw = true;
   }
