@@ -4,6 +4,7 @@ import { GrittyError, type ErrorCode } from '../relay/errors.js';
 import { Logger } from '../relay/log.js';
 import { paths } from '../relay/paths.js';
 import { COMMANDS } from './commands/index.js';
+import { readConfig, settingsFor, type ConfigFile } from './config.js';
 import type { CliContext, CommandSpec, Options } from './context.js';
 import { clientName, deviceId } from './device.js';
 import { dirname } from 'node:path';
@@ -19,6 +20,8 @@ export interface CliDeps {
 
 /** The only commander importer: builds the program from the command table and runs it. */
 export async function main(argv: string[], deps: CliDeps): Promise<number> {
+  let config: ConfigFile | undefined;
+  const warned = new Set<string>();
   const program = new Command('gritty')
     .description('Persistent remote shells that bring your local tools with them.')
     .version(deps.version, '-V, --version')
@@ -64,6 +67,13 @@ Inside a session, after a newline: ~. detach, ~R reconnect, ~# status, ~? help.`
       verbose,
       log: new Logger(verbose ? 'stderr' : 'none', 'debug'),
       entry: fileURLToPath(new URL('../main.js', import.meta.url)),
+      settings: (host) => {
+        config ??= readConfig(base.configFile);
+        const { settings, problems } = settingsFor(config, host);
+        for (const problem of problems) if (!warned.has(problem)) process.stderr.write(`gritty: config: ${problem}\n`);
+        for (const problem of problems) warned.add(problem);
+        return settings;
+      },
       runServer: deps.runServer,
     };
   }

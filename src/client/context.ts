@@ -1,5 +1,6 @@
 import type { Logger } from '../relay/log.js';
 import type { Paths } from '../relay/paths.js';
+import type { Settings } from './config.js';
 import type { Identity } from './daemon-client.js';
 
 /** What every command gets from the CLI. */
@@ -10,6 +11,8 @@ export interface CliContext {
   log: Logger;
   /** The JS entry point, for spawning `gritty server` in the background. */
   entry: string;
+  /** Settings for a host from the config file (problems already reported on stderr). */
+  settings: (host: string) => Settings;
   /** Runs the daemon in this process (`gritty server -f`). */
   runServer: (options: { ctlSocket: string; stateDir: string; verbose: boolean }) => Promise<number>;
 }

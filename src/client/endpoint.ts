@@ -3,7 +3,7 @@ import { LOCAL_HOST } from '../relay/names.js';
 import type { CliContext } from './context.js';
 import { openDaemon, type DaemonLink } from './daemon-client.js';
 import { ensureLocalServer } from './server-start.js';
-import { ensureTunnel, waitHealthy } from './tunnel-start.js';
+import { ensureTunnel, tunnelRequest, waitHealthy } from './tunnel-start.js';
 import { effectiveStatus, readTunnelState, tunnelSocketPath } from './tunnel-state.js';
 
 /** The local socket through which a host's daemon is reached. */
@@ -65,14 +65,8 @@ async function readyTunnel(ctx: CliContext, host: string, options: OpenOptions):
           : `the tunnel to ${host} is stale (its supervisor is gone); run gritty disconnect ${host} and gritty connect ${state.destination}`,
       );
     }
-    await ensureTunnel(ctx, {
-      name: host,
-      destination: state?.destination ?? host,
-      sshOptions: state?.sshOptions ?? [],
-      serverStart: true,
-      ignoreVersionMismatch: false,
-      wait: options.wait,
-    });
+    const request = tunnelRequest(ctx, { name: host, destination: state?.destination, sshOptions: [], noServerStart: false, ignoreVersionMismatch: false, wait: options.wait });
+    await ensureTunnel(ctx, state === undefined ? request : { ...request, sshOptions: state.sshOptions });
     return;
   }
   if (state.status !== 'healthy') await waitHealthy(ctx, { name: host, destination: state.destination, wait: options.wait });

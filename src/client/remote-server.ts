@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { GrittyError } from '../relay/errors.js';
-import { probeArgs, remoteServerScript, sshFailure, sshProgram } from './ssh-command.js';
+import { probeArgs, remoteServerScript, sshFailure } from './ssh-command.js';
 
 /** What `gritty server --json` reports. */
 export interface RemoteServer {
@@ -13,10 +13,10 @@ export interface RemoteServer {
 const PROBE_TIMEOUT_MS = 30_000;
 
 /** Runs gritty on the remote over ssh to start its daemon (unless `start` is false) and learn its socket. */
-export function probeRemoteServer(options: { destination: string; userOptions: readonly string[]; remoteBin: string | undefined; start: boolean }): Promise<RemoteServer> {
+export function probeRemoteServer(options: { ssh: string; destination: string; userOptions: readonly string[]; remoteBin: string | undefined; start: boolean }): Promise<RemoteServer> {
   const args = probeArgs(options.destination, options.userOptions, remoteServerScript(options));
   return new Promise((resolve, reject) => {
-    const child = spawn(sshProgram(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(options.ssh, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -27,7 +27,7 @@ export function probeRemoteServer(options: { destination: string; userOptions: r
     }, PROBE_TIMEOUT_MS);
     child.once('error', (err) => {
       clearTimeout(timer);
-      reject(new GrittyError('tunnel-failed', `cannot run ${sshProgram()}: ${err.message}`, { cause: err }));
+      reject(new GrittyError('tunnel-failed', `cannot run ${options.ssh}: ${err.message}`, { cause: err }));
     });
     child.once('close', (status) => {
       clearTimeout(timer);

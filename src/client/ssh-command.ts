@@ -19,9 +19,18 @@ const SERVER_ALIVE_COUNT_MAX = 3;
 /** Options no gritty ssh may do without: it runs in the background and can prompt for nothing. */
 const REQUIRED_OPTIONS = ['BatchMode=yes', 'ControlMaster=no', 'ControlPath=none'];
 
-export function sshProgram(env: NodeJS.ProcessEnv = process.env): string {
-  const program = env[SSH_PROGRAM_ENV];
-  return program !== undefined && program !== '' ? program : 'ssh';
+/** The ssh program: $GRITTY_SSH, else the config's ssh-command, else ssh on PATH. */
+export function sshProgram(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return nonEmpty(env[SSH_PROGRAM_ENV]) ?? configured ?? 'ssh';
+}
+
+/** The remote gritty: $GRITTY_REMOTE_BIN, else the config's remote-bin, else searched for on the remote. */
+export function remoteBin(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return nonEmpty(env[REMOTE_BIN_ENV]) ?? configured;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function optionArgs(options: readonly string[]): string[] {
@@ -63,7 +72,7 @@ export function sshFailure(destination: string, status: number | null, stderr: s
   if (status === REMOTE_NOT_FOUND_STATUS && /gritty: command not found/.test(stderr)) {
     return new GrittyError(
       'tunnel-failed',
-      `gritty is not installed on ${destination}: install it there (npm install -g gritty, with Node 20 or later), or name its path with ${REMOTE_BIN_ENV}`,
+      `gritty is not installed on ${destination}: install it there (npm install -g gritty, with Node 20 or later), or name its path with ${REMOTE_BIN_ENV} or remote-bin in [host.NAME] of the config`,
     );
   }
   if (/Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|passphrase|Too many authentication failures/i.test(stderr)) {

@@ -11,8 +11,11 @@ export const MODE_RESET =
 /** Cursor home and erase to the end of the screen: a canvas for a repaint that does not push the old screen into history. */
 export const CLEAR_FOR_REPAINT = '\x1b[H\x1b[J';
 
-const FATAL_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGPIPE'] as const;
-const SIGNAL_NUMBERS: Record<(typeof FATAL_SIGNALS)[number], number> = { SIGHUP: 1, SIGQUIT: 3, SIGPIPE: 13, SIGTERM: 15 };
+// Not SIGPIPE: Node ignores it so that a write to a socket whose peer went away is an
+// EPIPE error on that socket (a dropped link to reconnect); a handler would make every
+// such write kill the client.
+const FATAL_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+const SIGNAL_NUMBERS: Record<(typeof FATAL_SIGNALS)[number], number> = { SIGHUP: 1, SIGQUIT: 3, SIGTERM: 15 };
 
 /**
  * The local terminal in raw mode, restored whatever way the process ends: normal

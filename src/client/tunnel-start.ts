@@ -7,7 +7,7 @@ import { PROTOCOL_VERSION } from '../relay/messages.js';
 import { ensurePrivateDir } from '../relay/secure-socket.js';
 import type { CliContext } from './context.js';
 import { probeRemoteServer } from './remote-server.js';
-import { REMOTE_BIN_ENV } from './ssh-command.js';
+import { remoteBin, sshProgram } from './ssh-command.js';
 import { TunnelSupervisor } from './tunnel-supervisor.js';
 import { effectiveStatus, readTunnelState, removeTunnelFiles } from './tunnel-state.js';
 
@@ -18,6 +18,9 @@ const POLL_MS = 50;
 export interface TunnelRequest {
   name: string;
   destination: string;
+  /** The ssh program and the remote gritty, from the environment or the config. */
+  ssh: string;
+  remoteBin: string | undefined;
   sshOptions: string[];
   serverStart: boolean;
   ignoreVersionMismatch: boolean;
@@ -64,6 +67,27 @@ export async function ensureTunnel(ctx: CliContext, req: TunnelRequest): Promise
   return true;
 }
 
+/**
+ * A tunnel request with the config applied: ssh options from the command line come
+ * first, then [host.<name>], then [defaults.connect]; no-server-start from the flag or the config.
+ */
+export function tunnelRequest(
+  ctx: CliContext,
+  req: { name: string; destination: string | undefined; sshOptions: string[]; noServerStart: boolean; ignoreVersionMismatch: boolean; wait: boolean },
+): TunnelRequest {
+  const settings = ctx.settings(req.name);
+  return {
+    name: req.name,
+    destination: req.destination ?? settings.destination ?? req.name,
+    ssh: sshProgram(settings.sshCommand),
+    remoteBin: remoteBin(settings.remoteBin),
+    sshOptions: [...req.sshOptions, ...settings.sshOptions],
+    serverStart: !(req.noServerStart || settings.noServerStart),
+    ignoreVersionMismatch: req.ignoreVersionMismatch,
+    wait: req.wait,
+  };
+}
+
 /** Runs the supervisor in this process (`connect -f`). */
 export async function runTunnelForeground(ctx: CliContext, req: TunnelRequest): Promise<number> {
   const remote = await probeRemote(req);
@@ -76,6 +100,7 @@ export function superviseHere(ctx: CliContext, req: TunnelRequest, remote: { soc
   return new TunnelSupervisor({
     socketDir: ctx.paths.socketDir,
     name: req.name,
+    ssh: req.ssh,
     destination: req.destination,
     remoteSocket: remote.socket,
     protocol: remote.protocol,
@@ -85,11 +110,11 @@ export function superviseHere(ctx: CliContext, req: TunnelRequest, remote: { soc
 }
 
 async function probeRemote(req: TunnelRequest): Promise<{ socket: string; protocol: number }> {
-  const remoteBin = process.env[REMOTE_BIN_ENV];
   const remote = await probeRemoteServer({
+    ssh: req.ssh,
     destination: req.destination,
     userOptions: req.sshOptions,
-    remoteBin: remoteBin !== undefined && remoteBin !== '' ? remoteBin : undefined,
+    remoteBin: req.remoteBin,
     start: req.serverStart,
   });
   if (remote.protocol !== PROTOCOL_VERSION && !req.ignoreVersionMismatch) {

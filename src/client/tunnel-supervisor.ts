@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../relay/log.js';
 import { socketAlive } from '../relay/secure-socket.js';
-import { sshProgram, tunnelArgs } from './ssh-command.js';
+import { tunnelArgs } from './ssh-command.js';
 import { removeTunnelFiles, tunnelSocketPath, writeTunnelState, type TunnelState, type TunnelStatus } from './tunnel-state.js';
 
 /** Respawn delays after ssh exits: at once after a long healthy run, then slower while it keeps failing. */
@@ -17,6 +17,8 @@ const STDERR_TAIL_CHARS = 2_000;
 export interface SupervisorOptions {
   socketDir: string;
   name: string;
+  /** The ssh program. */
+  ssh: string;
   destination: string;
   remoteSocket: string;
   protocol: number;
@@ -96,7 +98,7 @@ export class TunnelSupervisor {
     const args = tunnelArgs({ destination: this.options.destination, localSocket: local, remoteSocket: this.options.remoteSocket, userOptions: this.options.userOptions });
     this.nudged = false;
     this.sshStartedAt = Date.now();
-    const child = spawn(sshProgram(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.options.ssh, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.ssh = child;
     this.state.sshPid = child.pid;
     let stderr = '';

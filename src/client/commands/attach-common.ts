@@ -5,10 +5,6 @@ import { nudgeTunnel, reopenHost } from '../endpoint.js';
 import { LocalTerminal } from '../terminal.js';
 import type { ReadStream, WriteStream } from 'node:tty';
 
-/** Heartbeat defaults: a ping every 5 s when idle, the link declared dead after 15 s of silence. */
-export const HEARTBEAT_INTERVAL_MS = 5_000;
-export const HEARTBEAT_TIMEOUT_MS = 15_000;
-
 export const SESSION_OPTIONS = [
   { flags: '--no-escape', description: 'pass ~ through untouched: no escape sequences' },
   { flags: '--no-redraw', description: 'on attach, do not repaint the current screen; show only new output' },
@@ -29,15 +25,16 @@ export async function runAttached(
   first: AttachOptions['first'],
   terminal: LocalTerminal,
 ): Promise<number> {
+  const settings = ctx.settings(host);
   const client = new AttachClient({
     first,
     host,
     terminal,
     connect: () => reopenHost(ctx, host),
     onLinkDown: () => nudgeTunnel(ctx, host),
-    escapes: options.escape !== false,
-    repaint: options.redraw !== false,
-    heartbeat: { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: HEARTBEAT_TIMEOUT_MS },
+    escapes: options.escape !== false && !settings.noEscape,
+    repaint: options.redraw !== false && !settings.noRedraw,
+    heartbeat: { intervalMs: settings.heartbeatIntervalMs, timeoutMs: settings.heartbeatTimeoutMs },
   });
   const ending = await client.run();
   if (ending.message !== undefined) process.stderr.write(`\r\n${ending.message}\n`);

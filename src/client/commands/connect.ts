@@ -1,9 +1,9 @@
 import { GrittyError } from '../../relay/errors.js';
 import type { CommandSpec } from '../context.js';
 import { checkConnectionName, connectionName } from '../connection-name.js';
-import { probeArgs, remoteServerScript, shellQuote, sshProgram, tunnelArgs } from '../ssh-command.js';
+import { probeArgs, remoteServerScript, shellQuote, tunnelArgs } from '../ssh-command.js';
 import { tunnelSocketPath } from '../tunnel-state.js';
-import { ensureTunnel, runTunnelForeground, superviseHere, type TunnelRequest } from '../tunnel-start.js';
+import { ensureTunnel, runTunnelForeground, superviseHere, tunnelRequest } from '../tunnel-start.js';
 
 export const connect: CommandSpec = {
   name: 'connect',
@@ -33,21 +33,21 @@ Examples:
   async run(ctx, args, options) {
     const destination = args[0]!;
     if (destination.startsWith('-')) throw new GrittyError('bad-usage', `${destination} is not a destination; pass ssh options with -o`);
-    const req: TunnelRequest = {
+    const req = tunnelRequest(ctx, {
       name: typeof options.name === 'string' ? checkConnectionName(options.name) : connectionName(destination),
       destination,
       sshOptions: (options.sshOption as string[] | undefined) ?? [],
-      serverStart: options.serverStart !== false,
+      noServerStart: options.serverStart === false,
       ignoreVersionMismatch: options.ignoreVersionMismatch === true,
       wait: false,
-    };
+    });
     if (typeof options.supervise === 'string') {
       return superviseHere(ctx, req, JSON.parse(options.supervise) as { socket: string; protocol: number });
     }
     if (options.dryRun === true) {
-      const probe = probeArgs(destination, req.sshOptions, remoteServerScript({ remoteBin: process.env.GRITTY_REMOTE_BIN, start: req.serverStart }));
+      const probe = probeArgs(destination, req.sshOptions, remoteServerScript({ remoteBin: req.remoteBin, start: req.serverStart }));
       const tunnel = tunnelArgs({ destination, localSocket: tunnelSocketPath(ctx.paths.socketDir, req.name), remoteSocket: '<remote socket>', userOptions: req.sshOptions });
-      process.stdout.write(`${[sshProgram(), ...probe].map(shellQuote).join(' ')}\n${[sshProgram(), ...tunnel].map(shellQuote).join(' ')}\n`);
+      process.stdout.write(`${[req.ssh, ...probe].map(shellQuote).join(' ')}\n${[req.ssh, ...tunnel].map(shellQuote).join(' ')}\n`);
       return 0;
     }
     if (options.foreground === true) return runTunnelForeground(ctx, req);

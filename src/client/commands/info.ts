@@ -2,8 +2,15 @@ import { existsSync } from 'node:fs';
 import { GrittyError } from '../../relay/errors.js';
 import { PROTOCOL_VERSION } from '../../relay/messages.js';
 import { daemonLogFile } from '../../relay/paths.js';
+import { readConfig } from '../config.js';
 import type { CommandSpec } from '../context.js';
 import { openDaemon, request } from '../daemon-client.js';
+
+function configStatus(file: string): string {
+  if (!existsSync(file)) return ' (none)';
+  const { problem } = readConfig(file);
+  return problem === undefined ? ' (ok)' : ` (${problem})`;
+}
 
 export const info: CommandSpec = {
   name: 'info',
@@ -17,7 +24,7 @@ export const info: CommandSpec = {
       ctlSocket: ctx.paths.ctlSocket,
       stateDir: ctx.paths.stateDir,
       daemonLog: daemonLogFile(ctx.paths.stateDir),
-      configFile: `${ctx.paths.configFile}${existsSync(ctx.paths.configFile) ? '' : ' (none)'}`,
+      configFile: `${ctx.paths.configFile}${configStatus(ctx.paths.configFile)}`,
       deviceId: ctx.identity.deviceId,
     };
     try {
