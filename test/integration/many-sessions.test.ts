@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { OutputTracker, RawClient, attachRaw, createSession } from '../helpers/protocol.js';
+
+/** One daemon holding 200 sessions stays correct and responsive. */
+const SESSIONS = 200;
+let world: GrittyEnv;
+let client: RawClient | undefined;
+
+beforeAll(() => {
+  world = makeGrittyEnv();
+  const started = world.run(['server']);
+  expect(started.status, started.stderr).toBe(0);
+});
+
+afterAll(() => {
+  client?.close();
+  world?.cleanup();
+});
+
+test(`${SESSIONS} sessions made at once get distinct names, all listed, and a fresh attach still works`, { timeout: 60_000 }, async () => {
+  const since = Date.now();
+  const created = await Promise.all(Array.from({ length: SESSIONS }, () => createSession(world.ctlSocket, { command: 'cat' })));
+  expect(new Set(created.map((s) => s.name)).size).toBe(SESSIONS);
+  expect(new Set(created.map((s) => s.id)).size).toBe(SESSIONS);
+  // unnamed sessions take the smallest free numbers: exactly 0..199
+  expect(created.map((s) => Number(s.name)).sort((a, b) => a - b)).toEqual(Array.from({ length: SESSIONS }, (_, i) => i));
+
+  const listed = world.run(['ls', '--json', 'local']);
+  expect(listed.status, listed.stderr).toBe(0);
+  const rows = JSON.parse(listed.stdout) as { name: string; id: string; pid: number; attached: boolean }[];
+  expect(rows).toHaveLength(SESSIONS);
+  expect(new Set(rows.map((r) => r.name)).size).toBe(SESSIONS);
+  expect(new Set(rows.map((r) => r.pid)).size).toBe(SESSIONS);
+  expect(rows.every((r) => !r.attached)).toBe(true);
+
+  // responsive: attach to the last one made and get cat's echo back
+  const last = created[created.length - 1]!;
+  const attach = await attachRaw(world.ctlSocket, last.name);
+  client = attach.client;
+  const echo = new OutputTracker(attach.attached.offset);
+  client.send({ type: 'input', data: Buffer.from('still-here\r') });
+  await echo.readUntil(client, (text) => text.split('still-here\r\n').length >= 3, 10_000);
+
+  // a new session on top gets the next number
+  expect((await createSession(world.ctlSocket, { command: 'cat' })).name).toBe(String(SESSIONS));
+  expect(Date.now() - since).toBeLessThan(30_000);
+});
