@@ -92,26 +92,33 @@ export class AttachClient {
   }
 
   private async connectLoop(): Promise<void> {
-    const downSince = Date.now();
     let goneInARow = 0;
-    for (let attempt = 0; this.ending === undefined; attempt++) {
-      if (attempt > 0) {
-        await this.wait(backoffDelay(attempt));
-        if (this.ending !== undefined) return;
-        if (Date.now() - downSince >= QUIET_OUTAGE_MS) this.status.show(`reconnecting to ${this.describe()}… (attempt ${attempt + 1}; ~. to detach)`);
-      }
-      try {
-        await this.connectOnce();
-        const wasShown = this.status.clear();
-        if (wasShown) this.conn?.send({ type: 'repaint' });
-        return;
-      } catch (err) {
-        goneInARow = isGrittyError(err, 'server-gone') ? goneInARow + 1 : 0;
-        if (!this.retryable(err) || goneInARow >= SERVER_GONE_ATTEMPTS) {
-          this.end(1, this.fatalMessage(err));
+    let attempt = 0;
+    const showStatus = (): void => {
+      if (this.session !== undefined) this.status.show(`[gritty] reconnecting to ${this.describe()}… (attempt ${attempt + 1}; ~. to detach)`);
+    };
+    const statusTimer = setTimeout(showStatus, QUIET_OUTAGE_MS);
+    try {
+      for (; this.ending === undefined; attempt++) {
+        if (attempt > 0) {
+          await this.wait(backoffDelay(attempt));
+          if (this.ending !== undefined) return;
+          if (this.status.isShown) showStatus();
+        }
+        try {
+          await this.connectOnce();
+          if (this.status.clear()) this.conn?.send({ type: 'repaint' });
           return;
+        } catch (err) {
+          goneInARow = isGrittyError(err, 'server-gone') ? goneInARow + 1 : 0;
+          if (!this.retryable(err) || goneInARow >= SERVER_GONE_ATTEMPTS) {
+            this.end(1, this.fatalMessage(err));
+            return;
+          }
         }
       }
+    } finally {
+      clearTimeout(statusTimer);
     }
   }
 

@@ -10,6 +10,10 @@ export class StatusLine {
 
   constructor(private readonly terminal: LocalTerminal) {}
 
+  get isShown(): boolean {
+    return this.shown;
+  }
+
   show(text: string): void {
     const { cols, rows } = this.terminal.size;
     const line = text.length > cols - 1 ? text.slice(0, cols - 1) : text;
