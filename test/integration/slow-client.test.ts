@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Message, MessageOf } from '../../src/relay/messages.js';
+import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { OutputTracker, RawClient, attachRaw, createSession, listSessions, waitFor } from '../helpers/protocol.js';
+
+/**
+ * A client that stops reading while the session floods: the shell is not held up, the
+ * daemon's memory stays bounded by the ring, and when the client reads again it gets
+ * a snapshot saying how much it lost, then a contiguous stream.
+ */
+const FLOOD_BYTES = 3_000_000; // base64 makes ~4 MB of output: four times the 1 MiB ring
+const RSS_SLACK_KIB = 64 * 1024;
+let world: GrittyEnv;
+let client: RawClient | undefined;
+
+beforeAll(() => {
+  world = makeGrittyEnv();
+  const started = world.run(['server']);
+  expect(started.status, started.stderr).toBe(0);
+});
+
+afterAll(() => {
+  client?.close();
+  world?.cleanup();
+});
+
+function rssKiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match === null) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]);
+}
+
+async function sessionOffset(name: string): Promise<number> {
+  return (await listSessions(world.ctlSocket)).find((s) => s.name === name)?.offset ?? -1;
+}
+
+test('a client that stops reading during a flood costs bounded memory and gets a snapshot with lost > 0, then contiguous output', { timeout: 60_000 }, async () => {
+  const command = `read go; head -c ${FLOOD_BYTES} /dev/urandom | base64; i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.02; done`;
+  await createSession(world.ctlSocket, { name: 'flood', command });
+  const attach = await attachRaw(world.ctlSocket, 'flood');
+  client = attach.client;
+  const { ack } = await RawClient.open(world.ctlSocket).then(({ client: probe, ack }) => {
+    probe.close();
+    return { ack };
+  });
+  const before = rssKiB(ack.pid);
+
+  // stop reading, then start the flood
+  client.socket.pause();
+  client.send({ type: 'input', data: Buffer.from('go\r') });
+
+  // the shell is not held up by the stalled client: the whole flood reaches the ring
+  let peak = before;
+  await waitFor(
+    async () => {
+      peak = Math.max(peak, rssKiB(ack.pid));
+      return (await sessionOffset('flood')) > (FLOOD_BYTES * 4) / 3;
+    },
+    { timeoutMs: 30_000, what: 'the flood to be written while the client is stalled', everyMs: 100 },
+  );
+  peak = Math.max(peak, rssKiB(ack.pid));
+  expect(peak - before, `daemon RSS went from ${before} kB to ${peak} kB`).toBeLessThan(RSS_SLACK_KIB);
+  expect(client.pending.length, 'nothing read while paused').toBe(0);
+
+  // read again: what was in flight, then a snapshot with lost > 0, then a contiguous stream
+  client.socket.resume();
+  const early = new OutputTracker(attach.attached.offset);
+  let snapshot: MessageOf<'snapshot'> | undefined;
+  while (snapshot === undefined) {
+    const msg: Message | undefined = await client.next(15_000);
+    if (msg === undefined) throw new Error('closed before a snapshot');
+    if (msg.type === 'output') early.take(msg);
+    else if (msg.type === 'snapshot') snapshot = msg;
+    else throw new Error(`unexpected ${msg.type} before the snapshot`);
+  }
+  expect(snapshot.lost).toBeGreaterThan(0);
+  expect(snapshot.offset).toBeGreaterThan(early.offset);
+  // what the client missed is what the snapshot says it lost, at least
+  expect(snapshot.offset - early.offset).toBeGreaterThanOrEqual(snapshot.lost);
+  // in-flight output before the stall was bounded by socket buffers, not the flood
+  expect(early.offset - attach.attached.offset).toBeLessThan(1 << 20);
+
+  const after = new OutputTracker(snapshot.offset);
+  await after.readUntil(client, (text) => [...text.matchAll(/tick (\d+)\r\n/g)].length >= 5, 15_000);
+  const ticks = [...after.text().matchAll(/tick (\d+)\r\n/g)].map((m) => Number(m[1]));
+  ticks.forEach((k, i) => i > 0 && expect(k).toBe(ticks[i - 1]! + 1));
+  expect(rssKiB(ack.pid) - before).toBeLessThan(RSS_SLACK_KIB);
+});
