@@ -113,7 +113,7 @@ export class TmuxTerminal {
     return waitFor(() => {
       const s = this.screen();
       return test(s) ? s : undefined;
-    }, { what: `screen to show ${String(match)}`, describe: () => this.screen(), ...options });
+    }, { what: `screen to show ${String(match)}`, describe: () => this.history(100), ...options });
   }
 
   /** Waits until the outer shell shows its prompt on the last non-blank row (the program in front of it ended). */
