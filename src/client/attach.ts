@@ -139,6 +139,8 @@ export class AttachClient {
     this.liveness = new Liveness(this.options.heartbeat.intervalMs, this.options.heartbeat.timeoutMs, Date.now());
     conn.setHandler((msg) => this.onMessage(msg));
     conn.onClose((reason) => this.onDisconnect(conn, reason));
+    // measure the round trip now, so ~# has one to show before the first idle ping
+    conn.send({ type: 'ping', ts: Date.now() });
     for (const data of this.pendingInput.splice(0)) conn.send({ type: 'input', data });
   }
 
