@@ -1,3 +1,5 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { makeGrittyEnv, type GrittyEnv } from './daemon.js';
 import { Sshd, killWorld, worldProcesses, type SshdOptions } from './sshd.js';
 import { TmuxTerminal, innerShell } from './terminal.js';
@@ -110,6 +112,18 @@ export async function typeUntilAnswered(
     { timeoutMs: options.timeoutMs, what: `an answer to echo ${options.prefix}N`, describe: () => terminal.screen() },
   );
   return { answeredAt: Date.now(), typed };
+}
+
+/**
+ * The pane's whole history and screen, wrapped lines joined. Goes through a tmux
+ * buffer and a file, so it is not cut at spawnSync's 1 MiB stdout limit.
+ */
+export function fullHistory(terminal: TmuxTerminal, lines: number): string {
+  const file = join(terminal.world.root, `history-${Date.now()}.txt`);
+  terminal.tmux(['capture-pane', '-J', '-t', 'main', '-S', `-${lines}`, '-b', 'history', ';', 'save-buffer', '-b', 'history', file, ';', 'delete-buffer', '-b', 'history']);
+  const text = readFileSync(file, 'utf8');
+  rmSync(file);
+  return text;
 }
 
 /** How many times each marker's answer appears in `text`. */
