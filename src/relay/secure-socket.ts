@@ -5,7 +5,7 @@ import { GrittyError } from './errors.js';
 /**
  * The only place that creates socket directories and binds sockets. A socket dir
  * must be a real directory (not a symlink), owned by this user, with no access for
- * group or others; sockets are bound under umask 077 and chmod 0600.
+ * group or others; sockets are bound under umask 0177 and chmod 0600.
  */
 export function ensurePrivateDir(dir: string): void {
   try {
@@ -62,7 +62,8 @@ export async function listenPrivate(path: string, onConnection: (socket: Socket)
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const server = createServer(onConnection);
-  const previous = process.umask(0o077);
+  // 0177, not 077: the socket is born 0600, so no client ever sees it before the chmod below
+  const previous = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
