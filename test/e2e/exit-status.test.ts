@@ -8,6 +8,7 @@ afterEach(() => scope.cleanup());
 test("the client exits with the session command's status and says so", async () => {
   const t = await scope.terminal();
   t.line(`gritty new -c 'exit 3' local:three`);
+  await t.waitFor('[session three exited');
   const screen = await t.waitForOuterPrompt();
   expect(screen).toContain('[session three exited with status 3]');
   expect(await t.exitStatus()).toBe(3);
@@ -18,6 +19,7 @@ test('the client exits with the status the shell exits with after a while attach
   t.line(`gritty new -c ${innerShell(scope.world)} local:later`);
   await t.waitFor(INNER_PROMPT.trim());
   t.line('exit 5');
+  await t.waitFor('[session later exited');
   const screen = await t.waitForOuterPrompt();
   expect(screen).toContain('[session later exited with status 5]');
   expect(await t.exitStatus()).toBe(5);
