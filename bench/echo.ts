@@ -1,4 +1,4 @@
-import { OuterTerminal } from './outer-terminal.js';
+import { closeProbes, openProbes } from './probe.js';
 import type { Peer } from './peers.js';
 import { nowMs, quantile, sleep } from './stats.js';
 
@@ -6,11 +6,13 @@ import { nowMs, quantile, sleep } from './stats.js';
 export const ECHO_SCRIPT = `stty raw -echo; printf 'READY'; exec cat`;
 /** The byte typed: no escape sequence a multiplexer might emit contains it. */
 const KEY = 'x';
+/** Samples are taken in this many rounds, peers interleaved, so a burst of outside load hits all of them. */
+const ROUNDS = 10;
 
 export interface EchoOptions {
   samples: number;
   warmup: number;
-  /** Pause between samples, so each one is a lone keystroke and not part of a burst. */
+  /** Mean pause between samples, so each one is a lone keystroke and not part of a burst. */
   gapMs: number;
 }
 
@@ -26,32 +28,31 @@ export interface EchoResult {
  * Keystroke echo round trip: one byte written into the outer PTY, timed until it
  * comes back out of it, through the peer's client, server and the session's PTY.
  */
-export async function measureEcho(peer: Peer, options: EchoOptions): Promise<EchoResult> {
-  const session = await peer.open(ECHO_SCRIPT);
-  const term = new OuterTerminal(session.client);
+export async function measureEcho(peers: Peer[], options: EchoOptions, skipped: string[], log: (text: string) => void): Promise<EchoResult[]> {
+  const probes = await openProbes(peers, ECHO_SCRIPT, 'echo', skipped);
   try {
-    await term.waitFor('READY', 20_000).catch(async (err: Error) => {
-      throw new Error(`${peer.name}: session never became ready: ${err.message}`);
-    });
-    await sleep(200); // let a repaint that follows the attach finish
-    const samples: number[] = [];
-    for (let i = 0; i < options.warmup + options.samples; i++) {
-      const echoed = term.waitFor(KEY, 5_000);
-      const sent = nowMs();
-      term.write(KEY);
-      const at = await echoed;
-      if (i >= options.warmup) samples.push(at - sent);
-      await sleep(options.gapMs * (0.5 + Math.random()));
+    const samples = new Map(probes.map((p) => [p, [] as number[]]));
+    const perRound = Math.ceil(options.samples / ROUNDS);
+    for (let round = -1; round < ROUNDS; round++) {
+      for (const probe of probes) {
+        // round -1 is the warm-up
+        for (let i = 0; i < (round < 0 ? options.warmup : perRound); i++) {
+          const echoed = probe.term.waitFor(KEY, 5_000);
+          const sent = nowMs();
+          probe.term.write(KEY);
+          const at = await echoed;
+          if (round >= 0) samples.get(probe)!.push(at - sent);
+          await sleep(options.gapMs * (0.5 + Math.random()));
+        }
+      }
     }
-    return {
-      peer: peer.name,
-      samples: samples.length,
-      p50Ms: quantile(samples, 0.5),
-      p99Ms: quantile(samples, 0.99),
-      meanMs: samples.reduce((a, b) => a + b, 0) / samples.length,
-    };
+    return probes.map((probe) => {
+      const s = samples.get(probe)!;
+      const r = { peer: probe.peer.name, samples: s.length, p50Ms: quantile(s, 0.5), p99Ms: quantile(s, 0.99), meanMs: s.reduce((a, b) => a + b, 0) / s.length };
+      log(`echo ${r.peer}: p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms`);
+      return r;
+    });
   } finally {
-    term.close();
-    session.close();
+    closeProbes(probes);
   }
 }

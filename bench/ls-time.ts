@@ -9,6 +9,8 @@ export interface LsTimeResult {
   medianMs: number;
   runs: number;
   tool: 'hyperfine' | 'spawnSync';
+  /** Mean user + system CPU per run (hyperfine only): steadier than wall time on a loaded machine. */
+  cpuMs: number | undefined;
 }
 
 const WARMUP_RUNS = 3;
@@ -19,6 +21,8 @@ const WARMUP_RUNS = 3;
  */
 export function timeCommand(name: string, argv: string[], env: Record<string, string>, runs: number): LsTimeResult {
   const fullEnv = { ...process.env, ...env };
+  const probe = spawnSync(argv[0]!, argv.slice(1), { env: fullEnv, encoding: 'utf8', timeout: 20_000 });
+  if (probe.status !== 0) throw new Error(`${argv.join(' ')} exited with ${probe.status ?? probe.signal}: ${probe.stderr.trim()}`);
   const hasHyperfine = spawnSync('hyperfine', ['--version'], { stdio: 'ignore' }).status === 0;
   if (hasHyperfine) {
     const dir = mkdtempSync(join(tmpdir(), 'gritty-bench-hf-'));
@@ -31,9 +35,9 @@ export function timeCommand(name: string, argv: string[], env: Record<string, st
         timeout: 120_000,
       });
       if (r.status !== 0) throw new Error(`hyperfine failed on ${command}: ${r.stderr}`);
-      const out = JSON.parse(readFileSync(json, 'utf8')) as { results: { median: number; times: number[] }[] };
+      const out = JSON.parse(readFileSync(json, 'utf8')) as { results: { median: number; times: number[]; user: number; system: number }[] };
       const result = out.results[0]!;
-      return { name, medianMs: result.median * 1000, runs: result.times.length, tool: 'hyperfine' };
+      return { name, medianMs: result.median * 1000, runs: result.times.length, tool: 'hyperfine', cpuMs: (result.user + result.system) * 1000 };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -46,7 +50,7 @@ export function timeCommand(name: string, argv: string[], env: Record<string, st
     if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}`);
     if (i >= WARMUP_RUNS) times.push(elapsed);
   }
-  return { name, medianMs: median(times), runs, tool: 'spawnSync' };
+  return { name, medianMs: median(times), runs, tool: 'spawnSync', cpuMs: undefined };
 }
 
 function quoteWord(word: string): string {

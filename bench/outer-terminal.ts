@@ -10,6 +10,7 @@ export interface ClientCommand {
 
 export const OUTER_COLS = 80;
 export const OUTER_ROWS = 24;
+const RECENT_BYTES = 1024;
 
 interface Watch {
   needle: Buffer;
@@ -30,6 +31,8 @@ export class OuterTerminal {
   private readonly pty: Pty;
   private watch: Watch | undefined;
   private exited = false;
+  /** The last bytes shown, to say what a client printed before it died. */
+  private recent: Buffer = Buffer.alloc(0);
 
   constructor(command: ClientCommand) {
     const env: Record<string, string> = {};
@@ -44,7 +47,8 @@ export class OuterTerminal {
     this.pty.onData((chunk) => this.onData(chunk));
     this.pty.onExit(() => {
       this.exited = true;
-      this.watch?.reject(new Error(`${command.file} exited while waiting for ${JSON.stringify(this.watch.needle.toString())}`));
+      const last = this.recent.toString('utf8').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').trim().slice(-300);
+      this.watch?.reject(new Error(`${command.file} ${command.args[1] ?? command.args[0] ?? ''} exited while waiting for ${JSON.stringify(this.watch.needle.toString())}; it showed: ${JSON.stringify(last)}`));
     });
   }
 
@@ -84,6 +88,7 @@ export class OuterTerminal {
   private onData(chunk: Buffer): void {
     const at = nowMs();
     this.bytes += chunk.length;
+    this.recent = chunk.length >= RECENT_BYTES ? chunk.subarray(chunk.length - RECENT_BYTES) : Buffer.concat([this.recent, chunk]).subarray(-RECENT_BYTES);
     const watch = this.watch;
     if (watch === undefined) return;
     const hay = watch.tail.length === 0 ? chunk : Buffer.concat([watch.tail, chunk]);

@@ -13,6 +13,8 @@ export interface LsRow {
   sessions: number;
   gritty: LsTimeResult | undefined;
   tmux: LsTimeResult | undefined;
+  /** A bare `node -e 0`: the floor any Node CLI pays. */
+  node: LsTimeResult | undefined;
 }
 
 export interface Results {
@@ -63,11 +65,11 @@ function throughputTable(rows: ThroughputResult[]): string[] {
   const bare = find(rows, 'bare PTY');
   const gritty = find(rows, 'gritty');
   return [
-    '| Peer | Median MB/s | Runs (MB/s) | ÷ bare PTY | gritty ÷ this | Bytes shown per byte produced |',
+    '| Peer | Payload MB/s (median) | Runs (MB/s) | ÷ bare PTY | gritty ÷ this | MB/s reaching the terminal |',
     '|---|---:|---|---:|---:|---:|',
     ...rows.map(
       (t) =>
-        `| ${t.peer} | ${fixed(t.medianBytesPerSec / MB, 1)} | ${t.runs.map((v) => (v / MB).toFixed(0)).join(', ')} | ${ratio(t.medianBytesPerSec, bare?.medianBytesPerSec)} | ${ratio(gritty?.medianBytesPerSec, t.medianBytesPerSec)} | ${fixed(t.deliveredRatio, 2)} |`,
+        `| ${t.peer} | ${fixed(t.medianBytesPerSec / MB, 1)} | ${t.runs.map((v) => (v / MB).toFixed(0)).join(', ')} | ${ratio(t.medianBytesPerSec, bare?.medianBytesPerSec)} | ${ratio(gritty?.medianBytesPerSec, t.medianBytesPerSec)} | ${fixed(t.medianDeliveredPerSec / MB, 1)} |`,
     ),
   ];
 }
@@ -94,9 +96,12 @@ function memoryTable(rows: MemoryRow[]): string[] {
 
 function lsTable(rows: LsRow[]): string[] {
   return [
-    '| Sessions | `gritty ls` median | `tmux ls` median | gritty ÷ tmux |',
-    '|---:|---:|---:|---:|',
-    ...rows.map((l) => `| ${l.sessions} | ${fixed(l.gritty?.medianMs, 1)} ms | ${fixed(l.tmux?.medianMs, 1)} ms | ${ratio(l.gritty?.medianMs, l.tmux?.medianMs)} |`),
+    '| Sessions | `gritty ls` median | `tmux ls` median | gritty ÷ tmux | `gritty ls` CPU (user+sys) | `node -e 0` median / CPU |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (l) =>
+        `| ${l.sessions} | ${fixed(l.gritty?.medianMs, 1)} ms | ${fixed(l.tmux?.medianMs, 1)} ms | ${ratio(l.gritty?.medianMs, l.tmux?.medianMs)} | ${fixed(l.gritty?.cpuMs, 1)} ms | ${fixed(l.node?.medianMs, 1)} ms / ${fixed(l.node?.cpuMs, 1)} ms |`,
+    ),
   ];
 }
 
@@ -124,10 +129,10 @@ export function renderReport(r: Results, analysis: string): string {
     'How each figure is taken (bench/):',
     '',
     '- **Every peer is watched through a real outer PTY** (node-pty) that the bench reads as fast as it can, as a terminal emulator would: gritty runs `gritty attach` in it (session created with `gritty new -d` in a private daemon), dtach runs `dtach -A sock -E -r none`, tmux runs `tmux attach` (private socket, no config, status line off), mosh runs `mosh-client` against a loopback `mosh-server` (no ssh), and the bare PTY runs the workload directly.',
-    '- **Throughput** (throughput.ts): the session `cat`s a file of 100-byte numbered text lines and prints a marker; timed from the keystroke that starts it until the marker comes out of the outer PTY. Payload bytes over time, median of the runs after one warm-up. tmux and mosh redraw screens rather than pass bytes, so their last column is below 1.',
-    '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke.',
+    '- **Throughput** (throughput.ts): the session `cat`s a file of 100-byte numbered text lines and prints a marker; timed from the keystroke that starts it until the marker comes out of the outer PTY. Payload bytes over time, median of the runs after one warm-up. The last column counts the bytes that actually reached the outer terminal: tmux and mosh redraw screens rather than pass bytes, and gritty skips to a repaint when a client falls more than the ring (1 MiB) behind, so theirs can be far below the payload rate. Peers take turns run by run.',
+    '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke, and taken in ten rounds with peers interleaved, so load from other processes falls on all of them alike.',
     '- **Memory** (memory.ts): VmRSS of the server process (all threads, so gritty\'s screen worker counts) after it holds 1, then N idle `bash --norc` sessions, with no client attached; shells not counted.',
-    '- **`ls`** (ls-time.ts): wall time of `gritty ls` and `tmux ls` against those servers, from exec to exit (hyperfine `-N`, warm-up 3).',
+    '- **`ls`** (ls-time.ts): wall time of `gritty ls` and `tmux ls` against those servers, from exec to exit (hyperfine `-N`, warm-up 3), beside a bare `node -e 0`, the floor of any Node CLI. CPU time is given too: on a loaded machine it moves less than wall time.',
     '',
     '## Analysis',
     '',

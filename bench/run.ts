@@ -49,38 +49,16 @@ async function throughputAll(peers: Peer[], skipped: string[]): Promise<Throughp
   const dir = mkdtempSync(join(tmpdir(), 'gritty-bench-payload-'));
   try {
     const payload = makePayload(dir, settings.payloadMB * MB);
-    const results: ThroughputResult[] = [];
-    for (const peer of peers) {
-      log(`throughput: ${peer.name}`);
-      try {
-        const r = await measureThroughput(peer, { payload: payload.path, payloadBytes: payload.bytes, runs: settings.runs, timeoutMs: 180_000 });
-        log(`  ${(r.medianBytesPerSec / MB).toFixed(1)} MB/s`);
-        results.push(r);
-      } catch (err) {
-        skipped.push(`throughput, ${peer.name}: ${(err as Error).message}`);
-        log(`  failed: ${(err as Error).message}`);
-      }
-    }
-    return results;
+    log(`throughput: ${peers.map((p) => p.name).join(', ')}`);
+    return await measureThroughput(peers, { payload: payload.path, payloadBytes: payload.bytes, runs: settings.runs, timeoutMs: 180_000 }, skipped, log);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function echoAll(peers: Peer[], skipped: string[]): Promise<EchoResult[]> {
-  const results: EchoResult[] = [];
-  for (const peer of peers) {
-    log(`echo: ${peer.name}`);
-    try {
-      const r = await measureEcho(peer, { samples: settings.echoSamples, warmup: 30, gapMs: 5 });
-      log(`  p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms`);
-      results.push(r);
-    } catch (err) {
-      skipped.push(`echo, ${peer.name}: ${(err as Error).message}`);
-      log(`  failed: ${(err as Error).message}`);
-    }
-  }
-  return results;
+  log(`echo: ${peers.map((p) => p.name).join(', ')}`);
+  return measureEcho(peers, { samples: settings.echoSamples, warmup: 30, gapMs: 5 }, skipped, log);
 }
 
 /** Memory and `ls`, at 1 session and at many: the same servers serve both. */
@@ -103,6 +81,7 @@ async function serversAll(skipped: string[]): Promise<{ memory: MemoryRow[]; ls:
           sessions: n,
           gritty: timeCommand('gritty ls', gritty.lsArgv, gritty.env, 30),
           tmux: timeCommand('tmux ls', tmux.lsArgv, tmux.env, 30),
+          node: timeCommand('node -e 0', [process.execPath, '-e', '0'], {}, 30),
         };
         ls.push(row);
         log(`  ls gritty ${row.gritty!.medianMs.toFixed(1)} ms, tmux ${row.tmux!.medianMs.toFixed(1)} ms`);
