@@ -1,4 +1,4 @@
-import { arrayOf, bin, bool, int, num, object, oneOf, optional, str, stringMap, uint, type InferShape, type Shape } from './schema.js';
+import { arrayOf, bin, bool, clampedUint, int, num, object, oneOf, optional, str, stringMap, uint, type InferShape, type Shape } from './schema.js';
 import { MAX_FRAME_BYTES } from './frame.js';
 
 /**
@@ -15,9 +15,14 @@ export const CLIENT_CAPABILITIES = ['resume', 'screen-snapshot'] as const;
 /** Largest terminal payload in one frame, leaving room for the envelope. */
 export const MAX_DATA_BYTES = MAX_FRAME_BYTES - 1024;
 export const MAX_NAME_CHARS = 64;
-export const MAX_TERMINAL_DIMENSION = 10_000;
+/**
+ * Largest cols or rows a session takes; bigger sizes are clamped, not refused. The
+ * headless emulator allocates every cell of the screen: 10 000 x 10 000 cost the
+ * daemon over 1 GB, 1 000 x 1 000 about 10 MB.
+ */
+export const MAX_TERMINAL_DIMENSION = 1_000;
 
-const dimension = uint(MAX_TERMINAL_DIMENSION);
+const dimension = clampedUint(MAX_TERMINAL_DIMENSION);
 const target = str(256);
 
 const sessionSpec = object({

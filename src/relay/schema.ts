@@ -53,6 +53,15 @@ export function uint(max = Number.MAX_SAFE_INTEGER): Field<number> {
   };
 }
 
+/** An unsigned integer above `max` is read as `max`: for sizes where less of something beats refusing it. */
+export function clampedUint(max: number): Field<number> {
+  return {
+    parse(value, path) {
+      return Math.min(uint().parse(value, path), max);
+    },
+  };
+}
+
 export function int(): Field<number> {
   return {
     parse(value, path) {
