@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { decode, encode } from '../../src/relay/codec.js';
 import { GrittyError, isGrittyError } from '../../src/relay/errors.js';
-import { MAX_NAME_CHARS, MESSAGE_SHAPES, type Message, type MessageType, type SessionInfo } from '../../src/relay/messages.js';
+import { MAX_NAME_CHARS, MAX_TERMINAL_DIMENSION, MESSAGE_SHAPES, type Message, type MessageType, type SessionInfo } from '../../src/relay/messages.js';
 import { validate } from '../../src/relay/validate.js';
 
 const info: SessionInfo = {
@@ -124,7 +124,6 @@ describe('validate', () => {
     ['a nested field of the wrong type', { type: 'attach', target: 'w', cols: 1, rows: 1, resume: { token: 5, offset: 0 }, repaint: false }, 'resume.token'],
     ['an env value that is not a string', { type: 'new', spec: { ...spec, env: { TERM: 5 } }, attach: false }, 'spec.env.TERM'],
     ['an array item of the wrong type', { type: 'hello', version: 1, caps: ['ok', 3], deviceId: 'd', clientName: 'c' }, 'caps[1]'],
-    ['a terminal dimension beyond the limit', { type: 'resize', cols: 10_001, rows: 24 }, 'cols'],
     ['an array where a map belongs', { type: 'created', session: [1, 2] }, 'session'],
     ['infinity where a number belongs', { type: 'ping', ts: Infinity }, 'ts'],
     ['a detach reason outside the list', { type: 'detached', reason: 'bored' }, 'reason'],
@@ -162,6 +161,13 @@ describe('validate', () => {
     const err = refusal(wire(value));
     expect(err.code).toBe('bad-message');
     expect(err.message).toContain(`field ${field}`);
+  });
+
+  test('clamps terminal dimensions beyond the limit instead of refusing them', () => {
+    expect(validate(wire({ type: 'resize', cols: 10_000, rows: MAX_TERMINAL_DIMENSION }))).toEqual({ type: 'resize', cols: MAX_TERMINAL_DIMENSION, rows: MAX_TERMINAL_DIMENSION });
+    const attach = validate(wire({ ...SAMPLES.attach, cols: 2 ** 32, rows: 5_000 })) as Extract<Message, { type: 'attach' }>;
+    expect([attach.cols, attach.rows, attach.create?.cols]).toEqual([MAX_TERMINAL_DIMENSION, MAX_TERMINAL_DIMENSION, 80]);
+    expect(refusal(wire({ type: 'resize', cols: -1, rows: 24 })).message).toContain('field cols');
   });
 
   test('accepts a session name of exactly the name limit', () => {
