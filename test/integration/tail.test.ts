@@ -50,6 +50,12 @@ test('input, resize and detach from a tail viewer never reach the session', asyn
   const session = (await listSessions(world.ctlSocket)).find((s) => s.name === 'ro')!;
   expect(session.attached).toBe(true);
   expect([session.cols, session.rows]).toEqual([80, 24]);
+
+  // a detach from the viewer does not detach the owner
+  viewer.client.send({ type: 'detach' });
+  owner.client.send({ type: 'input', data: Buffer.from('after-detach\r') });
+  await ownerOut.readUntil(owner.client, (text) => text.includes('after-detach\r\nafter-detach\r\n'));
+  expect(owner.client.isClosed).toBe(false);
 });
 
 test('tail --history starts at the oldest byte held, tail from now at the end', async () => {
