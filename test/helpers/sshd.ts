@@ -35,7 +35,12 @@ export interface SshdOptions {
   hosts?: string[];
   /** Host names that reach this sshd with a key it does not accept: the auth failure case. */
   unauthorizedHosts?: string[];
+  /** Host names (authorized) whose every connection takes SLOW_CONNECT_S longer to set up, like a far-away host. */
+  slowHosts?: string[];
 }
+
+/** The extra connection setup time of a slow host: longer than a LAN ssh handshake, like a WAN one. */
+export const SLOW_CONNECT_S = 2;
 
 let netnsUsable: boolean | undefined;
 
@@ -96,10 +101,11 @@ export class Sshd {
     if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server to run the ssh tests`);
     const hosts = options.hosts ?? ['devbox'];
     const strangers = options.unauthorizedHosts ?? [];
+    const slow = options.slowHosts ?? [];
     const dir = mkdtempSync(join(tmpdir(), 'gritty-sshd-'));
     const self = new Sshd(dir, makeNetns());
     try {
-      self.writeFiles(hosts, strangers);
+      self.writeFiles(hosts, strangers, slow);
     } catch (err) {
       self.cleanup();
       throw err;
@@ -107,12 +113,12 @@ export class Sshd {
     return self;
   }
 
-  private writeFiles(hosts: string[], strangers: string[]): void {
+  private writeFiles(hosts: string[], strangers: string[], slow: string[]): void {
     const { dir } = this;
     for (const key of ['host_key', 'user_key', 'stranger_key']) keygen(join(dir, key));
     for (const sub of ['run', 'state', 'config']) mkdirSync(join(dir, 'remote', sub), { recursive: true, mode: 0o700 });
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
-    writeFileSync(join(dir, 'known_hosts'), `${[...hosts, ...strangers].join(',')} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
+    writeFileSync(join(dir, 'known_hosts'), `${[...hosts, ...strangers, ...slow].join(',')} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
     const env = this.remoteEnv;
     writeFileSync(
       this.sshdConfig,
@@ -145,6 +151,7 @@ export class Sshd {
     const blocks = [
       ...hosts.map((h) => `Host ${h}\n  IdentityFile ${join(dir, 'user_key')}\n`),
       ...strangers.map((h) => `Host ${h}\n  IdentityFile ${join(dir, 'stranger_key')}\n`),
+      ...slow.map((h) => `Host ${h}\n  IdentityFile ${join(dir, 'user_key')}\n  ProxyCommand ${join(dir, 'slow-proxy')}\n`),
       [
         'Host *',
         '  User root',
@@ -162,6 +169,8 @@ export class Sshd {
       ].join('\n'),
     ];
     writeFileSync(this.sshConfig, blocks.join('\n'));
+    // ssh runs `exec <ProxyCommand>`, so a delay before the proxy needs a script of its own
+    writeFileSync(join(dir, 'slow-proxy'), `#!/bin/sh\nsleep ${SLOW_CONNECT_S}\nexec ${this.proxyCommand()}\n`, { mode: 0o755 });
     writeFileSync(this.sshWrapper, `#!/bin/sh\nexec ${SSH} -F '${this.sshConfig}' "$@"\n`, { mode: 0o755 });
   }
 

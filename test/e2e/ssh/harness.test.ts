@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, expect, test } from 'vitest';
 import { isAlive } from '../../helpers/processes.js';
-import { Sshd } from '../../helpers/sshd.js';
+import { SLOW_CONNECT_S, Sshd } from '../../helpers/sshd.js';
 import { exitOf, waitFor } from '../../helpers/wait.js';
 
 let sshd: Sshd | undefined;
@@ -41,4 +41,13 @@ test('the sshd serving a connection is found from its ssh client, and killing it
   process.kill(serving[0]!.pid, 'SIGKILL');
   expect(await exited).toBe(255);
   await waitFor(() => serving.every((p) => !isAlive(p.pid)), { what: 'the serving sshds to be gone' });
+});
+
+test('a slow host takes SLOW_CONNECT_S longer to connect', () => {
+  sshd = Sshd.start({ slowHosts: ['farbox'] });
+  const started = Date.now();
+  const r = sshd.ssh(['farbox', 'echo ok']);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('ok\n');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(SLOW_CONNECT_S * 1000);
 });

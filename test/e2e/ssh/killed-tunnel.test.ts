@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { RemoteWorlds, fullHistory, startClient } from '../../helpers/remote-world.js';
-import { tunnelSshes } from '../../helpers/sshd.js';
+import { RemoteWorlds, answerCounts, fullHistory, startClient, typeUntilAnswered } from '../../helpers/remote-world.js';
+import { SLOW_CONNECT_S, tunnelSshes } from '../../helpers/sshd.js';
 import { INNER_PROMPT } from '../../helpers/terminal.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -67,4 +67,27 @@ test('kill -9 of the tunnel ssh during heavy output: every line arrives exactly 
   term.line('echo after-$((6*7))');
   await term.waitFor(/^after-42$/m);
   expect(term.screen()).not.toMatch(/reconnecting/);
+});
+
+/** ssh setup to the slow host, plus backoff and reattach: generous for a loaded machine. */
+const SLOW_HOST_USABLE_WITHIN_MS = (SLOW_CONNECT_S + 6) * 1_000;
+
+test('typing steadily while the tunnel to a slow host is replaced does not keep killing the replacement', async () => {
+  worlds = RemoteWorlds.start({ hosts: [], slowHosts: ['farbox'] });
+  const laptop = worlds.laptop();
+  const term = await worlds.terminal(laptop);
+  startClient(term, ['new', '-c', worlds.shell(laptop), 'farbox:work']);
+  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 30_000 });
+  const [ssh] = tunnelSshes(laptop);
+
+  const killedAt = Date.now();
+  process.kill(ssh!.pid, 'SIGKILL');
+  // a user who keeps typing while the link is down: every keystroke retries at once
+  const { answeredAt, typed } = await typeUntilAnswered(term, { prefix: 'K', timeoutMs: SLOW_HOST_USABLE_WITHIN_MS + 10_000, retypeMs: 300 });
+  const elapsed = answeredAt - killedAt;
+  console.log(`usable again ${elapsed} ms after the slow host's tunnel was killed, ${typed} lines typed meanwhile`);
+  expect(elapsed).toBeLessThan(SLOW_HOST_USABLE_WITHIN_MS);
+  // lines typed while disconnected are sent once on reconnect: none runs twice
+  const history = fullHistory(term, 1_000);
+  for (const [marker, count] of answerCounts(history, 'K')) expect({ marker, count }).toEqual({ marker, count: 1 });
 });
