@@ -8,6 +8,9 @@ import { validate } from './validate.js';
 export type MessageHandler = (msg: Message) => void;
 export type CloseHandler = (reason: GrittyError | undefined) => void;
 
+/** How long a closed connection waits for the peer to hang up before it is torn down. */
+const CLOSE_LINGER_MS = 5_000;
+
 /**
  * One framed, validated message stream over a socket. Bad input (a broken frame, an
  * oversized length, a malformed message) is answered with an error frame and closes
@@ -99,7 +102,13 @@ export class Connection {
       this.send({ type: 'error', code: reason.code, message: reason.message });
     }
     this.finish(reason);
-    this.socket.end(() => this.socket.destroy());
+    // Half-close and let the peer hang up. Destroying at once made a frame the peer had
+    // in flight (a ping, a keystroke) fail with EPIPE, and its socket then dropped our
+    // last frames (exit, detached) unread.
+    this.socket.end();
+    const linger = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
+    linger.unref();
+    this.socket.once('close', () => clearTimeout(linger));
   }
 
   private onData(chunk: Buffer): void {
