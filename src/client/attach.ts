@@ -10,6 +10,8 @@ import { CLEAR_FOR_REPAINT, type LocalTerminal } from './terminal.js';
 
 /** How often the link is checked; pings go out at the heartbeat interval when idle. */
 const TICK_MS = 1_000;
+/** A flood that keeps outrunning the client is reported at most this often. */
+const LOSS_NOTICE_INTERVAL_MS = 10_000;
 /** Keystrokes typed while disconnected are kept up to this much and sent on reconnect. */
 const MAX_PENDING_INPUT_BYTES = 64 * 1024;
 /**
@@ -49,6 +51,9 @@ export class AttachClient {
   /** Output bytes rendered so far, as an absolute session offset. */
   private offset = 0;
   private received = 0;
+  /** Output bytes skipped because this client fell out of the session's history. */
+  private lost = 0;
+  private lossNoticeAt = -Infinity;
   private rttMs: number | undefined;
   private liveness: Liveness | undefined;
   private pendingInput: Buffer[] = [];
@@ -187,10 +192,10 @@ export class AttachClient {
         this.render(msg);
         return;
       case 'snapshot':
-        if (msg.lost > 0) this.options.terminal.write(`\r\n[gritty: ${msg.lost} bytes of output were dropped from the history; showing the current screen]\r\n`);
         this.options.terminal.write(CLEAR_FOR_REPAINT);
         this.options.terminal.write(msg.data);
         this.offset = msg.offset;
+        if (msg.lost > 0) this.noteLoss(msg.lost);
         return;
       case 'pong':
         this.rttMs = Date.now() - msg.ts;
@@ -252,7 +257,20 @@ export class AttachClient {
     void this.connectLoop();
   }
 
+  /**
+   * Output the history no longer held was skipped: say so on the status line, at most
+   * once per LOSS_NOTICE_INTERVAL_MS; the next keystroke clears it and repaints under it.
+   */
+  private noteLoss(lost: number): void {
+    this.lost += lost;
+    const now = Date.now();
+    if (now - this.lossNoticeAt < LOSS_NOTICE_INTERVAL_MS) return;
+    this.lossNoticeAt = now;
+    this.status.show(`[gritty] ${lost} bytes of output were more than the history holds and were skipped; this is the current screen`);
+  }
+
   private onInput(data: Buffer): void {
+    if (this.status.isShown && this.conn !== undefined && this.status.clear()) this.conn.send({ type: 'repaint' });
     const actions: EscapeAction[] = this.options.escapes ? this.escapes.feed(data) : [{ kind: 'send', data }];
     for (const action of actions) {
       switch (action.kind) {
@@ -343,6 +361,6 @@ export class AttachClient {
   private statusText(): string {
     const rtt = this.rttMs === undefined ? 'not measured yet' : `${this.rttMs} ms`;
     const link = this.conn === undefined ? 'reconnecting' : 'connected';
-    return `[gritty] ${this.describe()} (id ${this.session?.id}) · ${link} · RTT ${rtt} · ${this.received} bytes received · offset ${this.offset}`;
+    return `[gritty] ${this.describe()} (id ${this.session?.id}) · ${link} · RTT ${rtt} · ${this.received} bytes received · ${this.lost} bytes skipped · offset ${this.offset}`;
   }
 }

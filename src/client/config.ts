@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import TOML from '@iarna/toml';
+import { createRequire } from 'node:module';
 import { isPlainObject } from '../relay/schema.js';
 
 /**
@@ -48,6 +48,8 @@ export function readConfig(path: string): ConfigFile {
     return { problem: code === 'ENOENT' ? undefined : `cannot read ${path}: ${(err as Error).message}`, table: {} };
   }
   try {
+    // loaded only when a config file exists: most runs have none and start faster without it
+    const TOML = createRequire(import.meta.url)('@iarna/toml') as typeof import('@iarna/toml');
     return { problem: undefined, table: TOML.parse(text) as Record<string, unknown> };
   } catch (err) {
     return { problem: `${path} is not valid TOML (${(err as Error).message.split('\n')[0]}); using built-in defaults`, table: {} };

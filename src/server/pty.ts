@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as nodePty from 'node-pty';
+import { PtyWriter } from './pty-writer.js';
 
 /**
  * The only importer of node-pty. node-pty's typings say onData yields strings even
@@ -46,6 +47,11 @@ export function spawnPty(options: PtyOptions): SpawnResult {
   } catch (err) {
     return { ok: false, error: `cannot start ${options.file}: ${(err as Error).message}` };
   }
+  // node-pty's UnixTerminal has a master `fd` and a read `_socket` its typings leave out;
+  // the writer stops when that socket closes the fd, before the number can be reused
+  const unix = proc as unknown as { fd: number; _socket: { once(event: 'close', listener: () => void): void } };
+  const writer = new PtyWriter(unix.fd);
+  unix._socket.once('close', () => writer.close());
   const pty: Pty = {
     pid: proc.pid,
     onData: (listener) => {
@@ -54,7 +60,7 @@ export function spawnPty(options: PtyOptions): SpawnResult {
     onExit: (listener) => {
       proc.onExit(({ exitCode, signal }) => listener({ code: exitCode, signal: signal === 0 ? undefined : signal }));
     },
-    write: (data) => proc.write(data as unknown as string),
+    write: (data) => writer.write(data),
     resize: (cols, rows) => {
       try {
         proc.resize(cols, rows);

@@ -33,7 +33,7 @@ port.on('message', (req: ScreenRequest) => {
     case 'write': {
       const emu = emulators.get(req.id);
       if (emu === undefined) return;
-      emu.term.write(req.data, () => reply({ op: 'written', id: req.id, end: req.end }));
+      emu.term.write(req.data, () => reply({ op: 'written', id: req.id, bytes: req.data.length }));
       return;
     }
     case 'resize':

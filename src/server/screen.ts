@@ -9,6 +9,14 @@ export const SNAPSHOT_SCROLLBACK_LINES = 2000;
 const IN_FLIGHT_BYTES = 256 * 1024;
 /** One post to the worker at most. */
 const CHUNK_BYTES = 64 * 1024;
+/** Unparsed output beyond which the emulator stops chasing every byte of a flood. */
+const FLOOD_BACKLOG_BYTES = 512 * 1024;
+/** What it parses of a flood's end when it catches up: far more than a screenful. */
+const FLOOD_TAIL_BYTES = 128 * 1024;
+/** How often it catches up during a flood. */
+const FLOOD_SETTLE_MS = 250;
+/** How far past the skip point a line start is looked for. */
+const NEWLINE_SEARCH_BYTES = 4096;
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit, so this many characters always fit one frame. */
 const SNAPSHOT_MAX_CHARS = Math.floor(MAX_DATA_BYTES / 3);
 
@@ -29,7 +37,7 @@ export class ScreenHost {
     this.worker = new Worker(new URL('./screen-worker.js', import.meta.url));
     this.worker.unref();
     this.worker.on('message', (msg: ScreenReply) => {
-      if (msg.op === 'written') this.screens.get(msg.id)?.onWritten(msg.end);
+      if (msg.op === 'written') this.screens.get(msg.id)?.onWritten(msg.bytes);
       else {
         this.pending.get(msg.req)?.(msg.data);
         this.pending.delete(msg.req);
@@ -74,8 +82,10 @@ export class ScreenHost {
  */
 export class Screen {
   private fed: number;
-  private parsed: number;
+  /** Bytes posted to the worker and not yet parsed. */
+  private inFlight = 0;
   private readonly resizes: { at: number; cols: number; rows: number }[] = [];
+  private floodTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: ScreenHost,
@@ -83,7 +93,6 @@ export class Screen {
     private readonly ring: RingBuffer,
   ) {
     this.fed = ring.end;
-    this.parsed = ring.end;
   }
 
   resize(cols: number, rows: number): void {
@@ -91,9 +100,25 @@ export class Screen {
     this.pump();
   }
 
-  /** Feeds the worker what the ring holds beyond the cursor, within the in-flight bound. */
+  /**
+   * Feeds the worker what the ring holds beyond the cursor, within the in-flight bound.
+   * During a flood (more unparsed output than FLOOD_BACKLOG_BYTES) it does not chase
+   * every byte: every FLOOD_SETTLE_MS it jumps to the last FLOOD_TAIL_BYTES, so parsing
+   * takes a sliver of a core instead of a whole one that the relay needs.
+   */
   pump(limit = IN_FLIGHT_BYTES): void {
-    if (this.fed < this.ring.start) this.skipTo(this.ring.start);
+    if (this.fed < this.ring.start) this.skipTo(this.ring.start, { reset: true });
+    if (this.ring.end - this.fed > FLOOD_BACKLOG_BYTES) {
+      if (limit !== Infinity) {
+        this.floodTimer ??= setTimeout(() => {
+          this.floodTimer = undefined;
+          this.skipToTail();
+          this.pump();
+        }, FLOOD_SETTLE_MS);
+        return;
+      }
+      this.skipToTail();
+    }
     for (;;) {
       const next = this.resizes[0];
       if (next !== undefined && next.at <= this.fed) {
@@ -102,11 +127,12 @@ export class Screen {
         continue;
       }
       const until = Math.min(this.ring.end, next?.at ?? Infinity);
-      if (this.fed >= until || this.fed - this.parsed >= limit) return;
+      if (this.fed >= until || this.inFlight >= limit) return;
       const view = this.ring.read(this.fed, Math.min(CHUNK_BYTES, until - this.fed));
       const data = new Uint8Array(view);
       this.fed += data.length;
-      this.host.post({ op: 'write', id: this.id, data, end: this.fed }, [data.buffer]);
+      this.inFlight += data.length;
+      this.host.post({ op: 'write', id: this.id, data }, [data.buffer]);
     }
   }
 
@@ -118,22 +144,34 @@ export class Screen {
     return { offset, data: Buffer.from(data, 'utf8') };
   }
 
-  onWritten(end: number): void {
-    this.parsed = Math.max(this.parsed, end);
+  onWritten(bytes: number): void {
+    this.inFlight -= bytes;
     this.pump();
   }
 
   close(): void {
+    clearTimeout(this.floodTimer);
     this.host.closeScreen(this.id);
   }
 
-  /** The emulator fell out of the ring (a flood outran it): start over from what is held. */
-  private skipTo(offset: number): void {
-    const last = this.resizes.filter((r) => r.at <= offset).pop();
-    this.resizes.splice(0, this.resizes.filter((r) => r.at <= offset).length);
+  /** Skips a flood's middle: continues at the first line that starts within the last FLOOD_TAIL_BYTES. */
+  private skipToTail(): void {
+    let at = Math.max(this.fed, this.ring.end - FLOOD_TAIL_BYTES);
+    const newline = this.ring.read(at, NEWLINE_SEARCH_BYTES).indexOf(0x0a);
+    if (newline >= 0) at += newline + 1;
+    this.skipTo(at, { reset: false });
+  }
+
+  /**
+   * Moves the cursor forward to `offset`, applying the last resize passed over. With
+   * `reset` (the ring overtook the emulator) the emulator starts over from a clean state.
+   */
+  private skipTo(offset: number, options: { reset: boolean }): void {
+    const passed = this.resizes.filter((r) => r.at <= offset);
+    this.resizes.splice(0, passed.length);
+    const last = passed.pop();
     if (last !== undefined) this.host.post({ op: 'resize', id: this.id, cols: last.cols, rows: last.rows });
-    this.host.post({ op: 'reset', id: this.id });
+    if (options.reset) this.host.post({ op: 'reset', id: this.id });
     this.fed = offset;
-    this.parsed = offset;
   }
 }

@@ -118,7 +118,8 @@ export class Session {
       by: req.by,
       lastHeard: Date.now(),
       pump: new OutputPump(this.ring, conn, this.ring.end, {
-        onFellBehind: (lost) => void this.repaint(client, lost),
+        // a live client that fell behind has the history it saw: repaint just the screen
+        onFellBehind: (lost) => void this.repaint(client, lost, 0),
         onCaughtUp: () => this.sendExitIfDone(client),
       }),
     };
@@ -153,7 +154,7 @@ export class Session {
       conn,
       lastHeard: Date.now(),
       pump: new OutputPump(this.ring, conn, this.ring.end, {
-        onFellBehind: (lost) => void this.repaint(viewer, lost),
+        onFellBehind: (lost) => void this.repaint(viewer, lost, 0),
         onCaughtUp: () => this.sendExitIfDone(viewer),
       }),
     };
