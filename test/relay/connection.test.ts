@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { Connection } from '../../src/relay/connection.js';
+import { GrittyError } from '../../src/relay/errors.js';
+import type { Message } from '../../src/relay/messages.js';
+import { RawClient, frameOf, helloOf, waitFor } from '../helpers/protocol.js';
+
+/** A Connection on the accepting end of a real Unix socket, and a raw peer on the other. */
+let dir: string;
+let server: Server;
+let accepted: Promise<Connection>;
+const toClose: { close(): void }[] = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gritty-conn-'));
+  let resolve!: (c: Connection) => void;
+  accepted = new Promise((r) => (resolve = r));
+  server = createServer((socket: Socket) => resolve(new Connection(socket)));
+  await new Promise<void>((r) => server.listen(join(dir, 's.sock'), r));
+});
+
+afterEach(async () => {
+  for (const c of toClose.splice(0)) c.close();
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function pair(): Promise<{ conn: Connection; peer: RawClient }> {
+  const peer = await RawClient.connect(join(dir, 's.sock'));
+  toClose.push(peer);
+  const conn = await accepted;
+  toClose.push({ close: () => conn.close() });
+  return { conn, peer };
+}
+
+function closeReason(conn: Connection): Promise<GrittyError | undefined> {
+  return new Promise((resolve) => conn.onClose(resolve));
+}
+
+describe('Connection', () => {
+  test('delivers validated messages, keeping those that came before a handler was set', async () => {
+    const { conn, peer } = await pair();
+    peer.sendRaw(Buffer.concat([frameOf({ type: 'ping', ts: 1 }), frameOf({ type: 'ping', ts: 2 })]));
+    await waitFor(() => peer.socket.writableLength === 0);
+    const got: Message[] = [];
+    await waitFor(async () => {
+      conn.setHandler((m) => got.push(m));
+      return got.length === 2;
+    });
+    expect(got).toEqual([{ type: 'ping', ts: 1 }, { type: 'ping', ts: 2 }]);
+  });
+
+  test('sends frames the peer decodes', async () => {
+    const { conn, peer } = await pair();
+    expect(conn.send({ type: 'pong', ts: 7 })).toBe(true);
+    expect(await peer.next()).toEqual({ type: 'pong', ts: 7 });
+  });
+
+  test('answers a malformed message with a bad-message error frame and closes', async () => {
+    const { conn, peer } = await pair();
+    const reason = closeReason(conn);
+    peer.send({ type: 'ping', ts: 'soon' });
+    const answer = await peer.drainUntilClosed();
+    expect(answer).toEqual([{ type: 'error', code: 'bad-message', message: expect.stringContaining('field ts') }]);
+    expect((await reason)?.code).toBe('bad-message');
+    expect(conn.isClosed).toBe(true);
+  });
+
+  test('answers an oversized length with frame-too-large and closes', async () => {
+    const { conn, peer } = await pair();
+    const reason = closeReason(conn);
+    peer.sendRaw(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
+    const answer = await peer.drainUntilClosed();
+    expect(answer.map((m) => m.type === 'error' && m.code)).toEqual(['frame-too-large']);
+    expect((await reason)?.code).toBe('frame-too-large');
+  });
+
+  test('stops delivering after the first bad frame in a chunk', async () => {
+    const { conn, peer } = await pair();
+    const got: Message[] = [];
+    conn.setHandler((m) => got.push(m));
+    peer.sendRaw(Buffer.concat([frameOf({ type: 'ping', ts: 1 }), frameOf({ nope: true }), frameOf({ type: 'ping', ts: 3 })]));
+    await peer.drainUntilClosed();
+    expect(got).toEqual([{ type: 'ping', ts: 1 }]);
+  });
+
+  test('reports a peer that went away mid-frame as connection-lost', async () => {
+    const { conn, peer } = await pair();
+    const reason = closeReason(conn);
+    peer.socket.end(frameOf(helloOf()).subarray(0, 7));
+    expect((await reason)?.code).toBe('connection-lost');
+  });
+
+  test('reports a peer that closed between frames as a clean close', async () => {
+    const { conn, peer } = await pair();
+    const reason = closeReason(conn);
+    peer.socket.end(frameOf({ type: 'ping', ts: 1 }));
+    expect(await reason).toBeUndefined();
+  });
+
+  test('receive() rejects with the error a peer sent, and with timeout when nothing comes', async () => {
+    const { conn, peer } = await pair();
+    await expect(conn.receive(50)).rejects.toMatchObject({ code: 'timeout' });
+    peer.send({ type: 'error', code: 'no-such-session', message: 'no session named x' });
+    await expect(conn.receive(5_000)).rejects.toMatchObject({ code: 'no-such-session', message: 'no session named x' });
+  });
+
+  test('expect() refuses a message of another type', async () => {
+    const { conn, peer } = await pair();
+    peer.send({ type: 'ok' });
+    await expect(conn.expect('sessions', 5_000)).rejects.toThrow(/expected sessions, got ok/);
+  });
+});
