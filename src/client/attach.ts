@@ -10,6 +10,8 @@ import { CLEAR_FOR_REPAINT, type LocalTerminal } from './terminal.js';
 
 /** How often the link is checked; pings go out at the heartbeat interval when idle. */
 const TICK_MS = 1_000;
+/** An attach that paints a snapshot may take a while on a loaded host; this is its bound. */
+const ATTACH_TIMEOUT_MS = 30_000;
 /** A flood that keeps outrunning the client is reported at most this often. */
 const LOSS_NOTICE_INTERVAL_MS = 10_000;
 /** Keystrokes typed while disconnected are kept up to this much and sent on reconnect. */
@@ -135,7 +137,14 @@ export class AttachClient {
       throw new GrittyError('no-such-session', `the gritty server on ${this.options.host} restarted, so session ${this.session?.name ?? ''} is gone`);
     }
     conn.send(this.attachRequest());
-    const attached = await conn.expect('attached', 30_000);
+    const reply = await conn.receive(ATTACH_TIMEOUT_MS);
+    if (reply.type === 'detached') {
+      // another client attached while this attach was being prepared, and won
+      conn.close();
+      throw new GrittyError('taken-over', `[detached: ${this.sessionLabel()} was taken over by ${reply.by ?? 'another client'}]`);
+    }
+    if (reply.type !== 'attached') throw new GrittyError('bad-message', `expected attached, got ${reply.type}`);
+    const attached = reply;
     this.serverId = ack.serverId;
     this.session = attached.session;
     this.token = attached.token;
@@ -352,6 +361,12 @@ export class AttachClient {
         done();
       };
     });
+  }
+
+  private sessionLabel(): string {
+    const { first } = this.options;
+    const name = this.session?.name ?? (first.kind === 'attach' ? first.target : first.spec.name);
+    return name === undefined || name === '-' ? 'the session' : `session ${name}`;
   }
 
   private describe(): string {

@@ -10,7 +10,11 @@ const RESPAWN_BACKOFF_MS = [0, 500, 1_000, 2_000, 5_000, 10_000];
 const HEALTHY_RUN_MS = 10_000;
 /** How often the local socket is probed until the new ssh forwards it. */
 const READY_POLL_MS = 50;
-/** A nudge (SIGUSR1) kills an ssh only when it is older than this, so a burst of nudges respawns once. */
+/**
+ * A nudge (SIGUSR1) replaces only an ssh that has been forwarding for this long: one
+ * still connecting (a slow host, a bastion) is left alone, and a burst of nudges from
+ * keystrokes respawns once.
+ */
 const NUDGE_MIN_AGE_MS = 1_000;
 const STDERR_TAIL_CHARS = 2_000;
 
@@ -34,6 +38,8 @@ export interface SupervisorOptions {
 export class TunnelSupervisor {
   private ssh: ChildProcess | undefined;
   private sshStartedAt = 0;
+  /** When the running ssh's forward first answered; undefined while it is still connecting. */
+  private sshReadyAt: number | undefined;
   private failures = 0;
   /** Set when the running ssh was killed by a nudge, so its replacement starts at once. */
   private nudged = false;
@@ -59,7 +65,7 @@ export class TunnelSupervisor {
   async run(): Promise<number> {
     const stop = (): void => {
       this.stopping = true;
-      this.ssh?.kill('SIGTERM');
+      if (this.ssh !== undefined) killGroup(this.ssh, 'SIGTERM');
       this.wake?.();
     };
     process.on('SIGTERM', stop);
@@ -85,10 +91,10 @@ export class TunnelSupervisor {
 
   /** A client saw its link die: replace the ssh now instead of waiting for its keepalives to give up. */
   private nudge(): void {
-    if (this.ssh !== undefined && Date.now() - this.sshStartedAt >= NUDGE_MIN_AGE_MS) {
+    if (this.ssh !== undefined && this.sshReadyAt !== undefined && Date.now() - this.sshReadyAt >= NUDGE_MIN_AGE_MS) {
       this.options.log.info('nudged: replacing ssh');
       this.nudged = true;
-      this.ssh.kill('SIGKILL');
+      killGroup(this.ssh, 'SIGKILL');
     }
     this.wake?.();
   }
@@ -98,7 +104,9 @@ export class TunnelSupervisor {
     const args = tunnelArgs({ destination: this.options.destination, localSocket: local, remoteSocket: this.options.remoteSocket, userOptions: this.options.userOptions });
     this.nudged = false;
     this.sshStartedAt = Date.now();
-    const child = spawn(this.options.ssh, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.sshReadyAt = undefined;
+    // its own process group, so that a kill also ends its ProxyCommand (a hung nc or ssh -W)
+    const child = spawn(this.options.ssh, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.ssh = child;
     this.state.sshPid = child.pid;
     let stderr = '';
@@ -108,7 +116,8 @@ export class TunnelSupervisor {
     void this.watchReady(child, local);
     return new Promise((resolve) => {
       child.once('error', (err) => (stderr += err.message));
-      child.once('close', (code, signal) => {
+      // 'exit', not 'close': a ProxyCommand that outlives ssh keeps the stderr pipe open
+      child.once('exit', (code, signal) => {
         this.ssh = undefined;
         const said = stderr.trim().split('\n').pop() ?? '';
         const how = signal !== null ? `killed by ${signal}` : `status ${code}`;
@@ -120,7 +129,10 @@ export class TunnelSupervisor {
   private async watchReady(child: ChildProcess, local: string): Promise<void> {
     while (this.ssh === child && !this.stopping) {
       if (await socketAlive(local, 1_000)) {
-        if (this.ssh === child) this.update('healthy');
+        if (this.ssh === child) {
+          this.sshReadyAt = Date.now();
+          this.update('healthy');
+        }
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
@@ -143,5 +155,13 @@ export class TunnelSupervisor {
       }
       this.wake = done;
     });
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
   }
 }

@@ -21,7 +21,8 @@ export const disconnect: CommandSpec = {
       while (processAlive(state.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
       if (processAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
     }
-    if (state.sshPid !== undefined && processAlive(state.sshPid)) process.kill(state.sshPid, 'SIGTERM');
+    // the tunnel's ssh leads its own process group (with its ProxyCommand, if any)
+    if (state.sshPid !== undefined && processAlive(state.sshPid)) process.kill(-state.sshPid, 'SIGTERM');
     removeTunnelFiles(ctx.paths.socketDir, name);
     process.stdout.write(`disconnected ${name}\n`);
     return 0;

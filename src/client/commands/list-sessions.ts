@@ -60,7 +60,8 @@ export function formatTable(results: HostSessions[], now: number): string {
     }
   }
   const errors = results.filter((r) => r.error !== undefined).map((r) => `${r.host}: ${r.error}\n`);
-  if (rows.length === 1) return `no sessions${errors.length > 0 ? '' : '; start one with gritty new local:NAME'}\n${errors.join('')}`;
+  const host = results.length === 1 ? results[0]!.host : LOCAL_HOST;
+  if (rows.length === 1) return `no sessions${errors.length > 0 ? '' : `; start one with gritty new ${host}:NAME`}\n${errors.join('')}`;
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n' + errors.join('');
 }
