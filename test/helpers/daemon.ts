@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processesWithEnv } from './processes.js';
 
 /** The built CLI, as a user runs it. `npm test` builds before vitest runs. */
 export const GRITTY_BIN = fileURLToPath(new URL('../../bin/gritty', import.meta.url));
@@ -56,7 +57,16 @@ export function makeGrittyEnv(): GrittyEnv {
       return spawn(process.execPath, [GRITTY_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     },
     cleanup() {
-      self.run(['kill-server'], { timeoutMs: 5_000 });
+      self.run(['kill-server'], { timeoutMs: 10_000 });
+      // whatever kill-server missed (a loaded machine, a test that killed the socket):
+      // every process that inherited this world's runtime dir goes, so no daemon outlives its test
+      for (const leftover of processesWithEnv('XDG_RUNTIME_DIR', env.XDG_RUNTIME_DIR!)) {
+        try {
+          process.kill(leftover.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       rmSync(root, { recursive: true, force: true });
     },
   };
