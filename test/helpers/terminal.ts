@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -60,7 +60,12 @@ export class TmuxTerminal {
       'set-option', '-g', 'exit-empty', 'off', ';',
       'new-session', '-d', '-s', 'main', '-x', String(options.cols ?? 80), '-y', String(options.rows ?? 24), command,
     ]);
-    if (options.command === undefined) await terminal.waitFor((s) => s.includes(OUTER_PROMPT.trim()), { what: 'the outer shell prompt' });
+    try {
+      if (options.command === undefined) await terminal.waitFor((s) => s.includes(OUTER_PROMPT.trim()), { what: 'the outer shell prompt' });
+    } catch (err) {
+      terminal.kill();
+      throw err;
+    }
     return terminal;
   }
 
@@ -105,6 +110,16 @@ export class TmuxTerminal {
   /** Pid of the pane's program (the outer shell). */
   get panePid(): number {
     return Number(this.format('#{pane_pid}'));
+  }
+
+  /** Pid of the one program the outer shell runs in front (the gritty client), if exactly one. */
+  foregroundChild(): number | undefined {
+    try {
+      const pids = execFileSync('pgrep', ['-P', String(this.panePid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      return pids.length === 1 ? Number(pids[0]) : undefined;
+    } catch {
+      return undefined; // pgrep exits 1 when there is no child
+    }
   }
 
   /** Waits until the screen shows `match`; returns the screen. */
