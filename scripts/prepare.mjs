@@ -18,6 +18,7 @@ function run(command, args, env = process.env) {
 
 if (existsSync(tsc)) {
   run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+  run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
 } else if (process.env.GRITTY_PREPARE_NESTED === undefined) {
   // the outer npm's settings (global, location, prefix) must not turn this into another global install
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { GrittyError, type ErrorCode } from '../relay/errors.js';
 import { Logger } from '../relay/log.js';
@@ -66,7 +65,7 @@ Inside a session, after a newline: ~. detach, ~R reconnect, ~# status, ~? help.`
       identity: { deviceId: deviceId(base.stateDir), clientName: clientName() },
       verbose,
       log: new Logger(verbose ? 'stderr' : 'none', 'debug'),
-      entry: fileURLToPath(new URL('../main.js', import.meta.url)),
+      entry: process.argv[1]!,
       settings: (host) => {
         config ??= readConfig(base.configFile);
         const { settings, problems } = settingsFor(config, host);
