@@ -27,6 +27,14 @@ export class Connection {
   constructor(readonly socket: Socket) {
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A daemon's sockets allow half-open connections, so that a peer that stops in the
+    // middle of a frame and closes its side still hears why; a clean end is returned.
+    // For a client, a daemon (or tunnel) that ends mid-frame is a lost connection.
+    socket.on('end', () => {
+      if (!socket.allowHalfOpen) return;
+      if (this.decoder.midFrame) this.close(new GrittyError('bad-frame', 'the connection ended in the middle of a frame'));
+      else socket.end();
+    });
     socket.on('error', (err) => this.finish(new GrittyError('connection-lost', err.message, { cause: err })));
     socket.on('close', () => {
       const midFrame = this.decoder.midFrame;
@@ -36,11 +44,6 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.closed;
-  }
-
-  /** True while the socket's buffer is above its high-water mark; wait for onDrain. */
-  get congested(): boolean {
-    return this.socket.writableNeedDrain;
   }
 
   setHandler(handler: MessageHandler | undefined): void {

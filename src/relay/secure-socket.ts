@@ -61,7 +61,7 @@ export async function listenPrivate(path: string, onConnection: (socket: Socket)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const server = createServer(onConnection);
+  const server = createServer({ allowHalfOpen: true }, onConnection);
   // 0177, not 077: the socket is born 0600, so no client ever sees it before the chmod below
   const previous = process.umask(0o177);
   try {

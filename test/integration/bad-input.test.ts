@@ -100,13 +100,15 @@ describe('bad input before the handshake', () => {
     await expectStillEchoing();
   });
 
-  test('a truncated frame followed by close ends only that connection', async () => {
+  test('a truncated frame followed by close gets bad-frame and ends only that connection', async () => {
     const client = await connect();
     const whole = frameOf(helloOf());
     client.sendRaw(whole.subarray(0, whole.length - 5));
     const since = Date.now();
     client.socket.end();
-    await answerOf(client);
+    const err = errorIn(await answerOf(client));
+    expect(err.code).toBe('bad-frame');
+    expect(err.message).toMatch(/middle of a frame/);
     // promptly, not by the 10 s handshake timeout
     expect(Date.now() - since).toBeLessThan(5_000);
     await expectStillEchoing();

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -18,7 +18,8 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gritty-conn-'));
   let resolve!: (c: Connection) => void;
   accepted = new Promise((r) => (resolve = r));
-  server = createServer((socket: Socket) => resolve(new Connection(socket)));
+  // as the daemon does (relay/secure-socket.ts): half-open, so a cut-short frame can be answered
+  server = createServer({ allowHalfOpen: true }, (socket: Socket) => resolve(new Connection(socket)));
   await new Promise<void>((r) => server.listen(join(dir, 's.sock'), r));
 });
 
@@ -87,11 +88,13 @@ describe('Connection', () => {
     expect(got).toEqual([{ type: 'ping', ts: 1 }]);
   });
 
-  test('reports a peer that went away mid-frame as connection-lost', async () => {
+  test('tells a peer that ended its side mid-frame that the frame was cut short', async () => {
     const { conn, peer } = await pair();
     const reason = closeReason(conn);
     peer.socket.end(frameOf(helloOf()).subarray(0, 7));
-    expect((await reason)?.code).toBe('connection-lost');
+    expect((await reason)?.code).toBe('bad-frame');
+    const answer = await peer.drainUntilClosed();
+    expect(answer).toEqual([expect.objectContaining({ type: 'error', code: 'bad-frame' })]);
   });
 
   test('reports a peer that closed between frames as a clean close', async () => {
@@ -112,5 +115,20 @@ describe('Connection', () => {
     const { conn, peer } = await pair();
     peer.send({ type: 'ok' });
     await expect(conn.expect('sessions', 5_000)).rejects.toThrow(/expected sessions, got ok/);
+  });
+});
+
+describe('Connection on the client side', () => {
+  test('reports a daemon or tunnel that ended mid-frame as connection-lost, so the client reconnects', async () => {
+    const path = join(dir, 'client-side.sock');
+    const daemon = createServer((socket) => socket.end(frameOf(helloOf()).subarray(0, 7)));
+    await new Promise<void>((resolve) => daemon.listen(path, resolve));
+    try {
+      const conn = new Connection(createConnection(path));
+      const reason = await new Promise<GrittyError | undefined>((resolve) => conn.onClose(resolve));
+      expect(reason?.code).toBe('connection-lost');
+    } finally {
+      daemon.close();
+    }
   });
 });
