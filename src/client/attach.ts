@@ -4,24 +4,17 @@ import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/mess
 import { LOCAL_HOST } from '../relay/names.js';
 import type { DaemonLink } from './daemon-client.js';
 import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
-import { Liveness, QUIET_OUTAGE_MS, backoffDelay } from './reconnect.js';
+import { Liveness, QUIET_OUTAGE_MS, ReconnectFailures, backoffDelay } from './reconnect.js';
 import { StatusLine } from './status-line.js';
-import { CLEAR_FOR_REPAINT, type LocalTerminal } from './terminal.js';
+import { RenderedStream } from './rendered-stream.js';
+import type { LocalTerminal } from './terminal.js';
 
 /** How often the link is checked; pings go out at the heartbeat interval when idle. */
 const TICK_MS = 1_000;
 /** An attach that paints a snapshot may take a while on a loaded host; this is its bound. */
 const ATTACH_TIMEOUT_MS = 30_000;
-/** A flood that keeps outrunning the client is reported at most this often. */
-const LOSS_NOTICE_INTERVAL_MS = 10_000;
 /** Keystrokes typed while disconnected are kept up to this much and sent on reconnect. */
 const MAX_PENDING_INPUT_BYTES = 64 * 1024;
-/**
- * A tunnel whose ssh accepts but drops every connection unanswered forwards to a
- * daemon that is gone; after this many such attempts in a row (about a second of
- * backoff) the client says so instead of retrying forever.
- */
-const SERVER_GONE_ATTEMPTS = 4;
 
 export interface AttachOptions {
   /** What to ask for on the first connection: a new session, or an existing one. */
@@ -50,12 +43,7 @@ export class AttachClient {
   private serverId: string | undefined;
   private session: SessionInfo | undefined;
   private token: string | undefined;
-  /** Output bytes rendered so far, as an absolute session offset. */
-  private offset = 0;
-  private received = 0;
-  /** Output bytes skipped because this client fell out of the session's history. */
-  private lost = 0;
-  private lossNoticeAt = -Infinity;
+  private readonly rendered: RenderedStream;
   private rttMs: number | undefined;
   private liveness: Liveness | undefined;
   private pendingInput: Buffer[] = [];
@@ -66,6 +54,7 @@ export class AttachClient {
 
   constructor(private readonly options: AttachOptions) {
     this.status = new StatusLine(options.terminal);
+    this.rendered = new RenderedStream(options.terminal, this.status);
   }
 
   /** Runs until detach, exit, takeover or a fatal error; resolves to the exit code. */
@@ -99,7 +88,7 @@ export class AttachClient {
   }
 
   private async connectLoop(): Promise<void> {
-    let goneInARow = 0;
+    const failures = new ReconnectFailures(this.options.host === LOCAL_HOST);
     let attempt = 0;
     const showStatus = (): void => {
       if (this.session !== undefined) this.status.show(`[gritty] reconnecting to ${this.describe()}… (attempt ${attempt + 1}; ~. to detach)`);
@@ -117,8 +106,7 @@ export class AttachClient {
           if (this.status.clear()) this.conn?.send({ type: 'repaint' });
           return;
         } catch (err) {
-          goneInARow = isGrittyError(err, 'server-gone') ? goneInARow + 1 : 0;
-          if (!this.retryable(err) || goneInARow >= SERVER_GONE_ATTEMPTS) {
+          if (this.session === undefined || failures.judge(err) === 'give-up') {
             this.end(1, this.fatalMessage(err));
             return;
           }
@@ -148,7 +136,7 @@ export class AttachClient {
     this.serverId = ack.serverId;
     this.session = attached.session;
     this.token = attached.token;
-    this.offset = attached.offset;
+    this.rendered.offset = attached.offset;
     this.conn = conn;
     this.liveness = new Liveness(this.options.heartbeat.intervalMs, this.options.heartbeat.timeoutMs, Date.now());
     conn.setHandler((msg) => this.onMessage(msg));
@@ -165,22 +153,7 @@ export class AttachClient {
       if (first.kind === 'new') return { type: 'new', spec: { ...first.spec, ...size }, attach: true };
       return { type: 'attach', target: first.target, ...size, create: first.create, repaint };
     }
-    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.offset }, repaint };
-  }
-
-  /** Worth another attempt: the link, not the session, failed. A local daemon that is gone stays gone. */
-  private retryable(err: unknown): boolean {
-    if (this.session === undefined || !isGrittyError(err)) return false;
-    switch (err.code) {
-      case 'connection-lost':
-      case 'timeout':
-        return true;
-      case 'no-server':
-      case 'server-gone':
-        return !this.isLocal;
-      default:
-        return false;
-    }
+    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset }, repaint };
   }
 
   private fatalMessage(err: unknown): string {
@@ -190,21 +163,14 @@ export class AttachClient {
     return err instanceof Error ? err.message : String(err);
   }
 
-  private get isLocal(): boolean {
-    return this.options.host === LOCAL_HOST;
-  }
-
   private onMessage(msg: Message): void {
     this.liveness?.heard(Date.now());
     switch (msg.type) {
       case 'output':
-        this.render(msg);
+        this.rendered.output(msg);
         return;
       case 'snapshot':
-        this.options.terminal.write(CLEAR_FOR_REPAINT);
-        this.options.terminal.write(msg.data);
-        this.offset = msg.offset;
-        if (msg.lost > 0) this.noteLoss(msg.lost);
+        this.rendered.snapshot(msg);
         return;
       case 'pong':
         this.rttMs = Date.now() - msg.ts;
@@ -224,15 +190,6 @@ export class AttachClient {
       default:
         return;
     }
-  }
-
-  private render(msg: MessageOf<'output'>): void {
-    const end = msg.offset + msg.data.length;
-    if (end <= this.offset) return;
-    const data = msg.offset < this.offset ? msg.data.subarray(this.offset - msg.offset) : msg.data;
-    this.options.terminal.write(data);
-    this.offset = end;
-    this.received += data.length;
   }
 
   private onDetached(msg: MessageOf<'detached'>): void {
@@ -264,18 +221,6 @@ export class AttachClient {
     }
     this.options.onLinkDown();
     void this.connectLoop();
-  }
-
-  /**
-   * Output the history no longer held was skipped: say so on the status line, at most
-   * once per LOSS_NOTICE_INTERVAL_MS; the next keystroke clears it and repaints under it.
-   */
-  private noteLoss(lost: number): void {
-    this.lost += lost;
-    const now = Date.now();
-    if (now - this.lossNoticeAt < LOSS_NOTICE_INTERVAL_MS) return;
-    this.lossNoticeAt = now;
-    this.status.show(`[gritty] ${lost} bytes of output were more than the history holds and were skipped; this is the current screen`);
   }
 
   private onInput(data: Buffer): void {
@@ -376,6 +321,6 @@ export class AttachClient {
   private statusText(): string {
     const rtt = this.rttMs === undefined ? 'not measured yet' : `${this.rttMs} ms`;
     const link = this.conn === undefined ? 'reconnecting' : 'connected';
-    return `[gritty] ${this.describe()} (id ${this.session?.id}) · ${link} · RTT ${rtt} · ${this.received} bytes received · ${this.lost} bytes skipped · offset ${this.offset}`;
+    return `[gritty] ${this.describe()} (id ${this.session?.id}) · ${link} · RTT ${rtt} · ${this.rendered.received} bytes received · ${this.rendered.lost} bytes skipped · offset ${this.rendered.offset}`;
   }
 }

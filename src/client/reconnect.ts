@@ -1,3 +1,5 @@
+import { isGrittyError } from '../relay/errors.js';
+
 /** Delays between reconnect attempts: quick at first (a blip), then capped so a long outage costs little. */
 const BACKOFF_MS = [0, 100, 250, 500, 1_000, 2_000, 3_000];
 
@@ -38,5 +40,39 @@ export class Liveness {
     if (now - this.lastHeard > this.timeoutMs) return 'dead';
     if (now - this.lastSent >= this.intervalMs || now - this.lastHeard >= this.intervalMs) return 'ping';
     return 'ok';
+  }
+}
+
+/**
+ * A tunnel whose ssh accepts but drops every connection unanswered forwards to a
+ * daemon that is gone; after this many such attempts in a row (about a second of
+ * backoff) the client says so instead of retrying forever.
+ */
+export const SERVER_GONE_ATTEMPTS = 4;
+
+/**
+ * Whether a failed reconnect attempt is worth another: yes when the link failed (a
+ * lost connection, a timeout, a tunnel still respawning), no when the session or its
+ * daemon is gone. A local daemon that does not answer is gone at once; behind a
+ * tunnel it takes SERVER_GONE_ATTEMPTS unanswered connections in a row.
+ */
+export class ReconnectFailures {
+  private goneInARow = 0;
+
+  constructor(private readonly local: boolean) {}
+
+  judge(err: unknown): 'retry' | 'give-up' {
+    this.goneInARow = isGrittyError(err, 'server-gone') ? this.goneInARow + 1 : 0;
+    if (!isGrittyError(err)) return 'give-up';
+    switch (err.code) {
+      case 'connection-lost':
+      case 'timeout':
+        return 'retry';
+      case 'no-server':
+      case 'server-gone':
+        return this.local || this.goneInARow >= SERVER_GONE_ATTEMPTS ? 'give-up' : 'retry';
+      default:
+        return 'give-up';
+    }
   }
 }

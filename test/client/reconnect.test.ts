@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Liveness, backoffDelay } from '../../src/client/reconnect.js';
+import { Liveness, ReconnectFailures, SERVER_GONE_ATTEMPTS, backoffDelay } from '../../src/client/reconnect.js';
+import { GrittyError } from '../../src/relay/errors.js';
 
 describe('backoffDelay', () => {
   test('retries at once first, then waits longer each attempt', () => {
@@ -72,5 +73,43 @@ describe('Liveness', () => {
     live.sent(T0 + 6_000);
     live.heard(T0 + 6_050);
     expect(live.check(T0 + 7_000)).toBe('ok');
+  });
+});
+
+describe('ReconnectFailures', () => {
+  const lost = new GrittyError('connection-lost', 'x');
+  const gone = new GrittyError('server-gone', 'x');
+  const refused = new GrittyError('no-server', 'x');
+
+  test('retries a lost link and a timeout, wherever the daemon is', () => {
+    for (const local of [true, false]) {
+      const failures = new ReconnectFailures(local);
+      expect(failures.judge(lost)).toBe('retry');
+      expect(failures.judge(new GrittyError('timeout', 'x'))).toBe('retry');
+    }
+  });
+
+  test('gives up at once on a local daemon that no longer answers', () => {
+    expect(new ReconnectFailures(true).judge(refused)).toBe('give-up');
+    expect(new ReconnectFailures(true).judge(gone)).toBe('give-up');
+  });
+
+  test('keeps retrying a tunnel that refuses (ssh respawning) but not one that keeps dropping unanswered', () => {
+    const failures = new ReconnectFailures(false);
+    for (let i = 0; i < 10; i++) expect(failures.judge(refused)).toBe('retry');
+    for (let i = 1; i < SERVER_GONE_ATTEMPTS; i++) expect(failures.judge(gone)).toBe('retry');
+    expect(failures.judge(gone)).toBe('give-up');
+  });
+
+  test('an answered or refused attempt between drops starts the count over', () => {
+    const failures = new ReconnectFailures(false);
+    for (let i = 1; i < SERVER_GONE_ATTEMPTS; i++) failures.judge(gone);
+    expect(failures.judge(refused)).toBe('retry');
+    expect(failures.judge(gone)).toBe('retry');
+  });
+
+  test('gives up on errors that say the session itself is gone or refused', () => {
+    expect(new ReconnectFailures(false).judge(new GrittyError('no-such-session', 'x'))).toBe('give-up');
+    expect(new ReconnectFailures(false).judge(new GrittyError('taken-over', 'x'))).toBe('give-up');
   });
 });
