@@ -8,16 +8,6 @@ import { waitFor } from '../helpers/wait.js';
 const scope = new E2eScope();
 afterEach(() => scope.cleanup());
 
-/** The one child of the pane's shell: the gritty client it runs. */
-function childOf(pid: number): number | undefined {
-  try {
-    const pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-    return pids.length === 1 ? Number(pids[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 test('kill -9 of the client leaves the session running and a reattach shows what it printed since', async () => {
   const go = join(scope.world.root, 'go');
   const a = await scope.terminal({ rows: 15 });
@@ -26,7 +16,7 @@ test('kill -9 of the client leaves the session running and a reattach shows what
   a.line(`while [ ! -e ${go} ]; do sleep 0.1; done; for i in 1 2 3 4 5; do echo after-kill-$i; done`);
   await waitFor(() => scope.sessions().find((s) => s.name === 'crash' && s.attached), { what: 'the session to be attached' });
 
-  const client = await waitFor(() => childOf(a.panePid), { what: 'the client process' });
+  const client = await waitFor(() => a.foregroundChild(), { what: 'the client process' });
   expect(execFileSync('ps', ['-o', 'args=', '-p', String(client)], { encoding: 'utf8' })).toContain('gritty new');
   process.kill(client, 'SIGKILL');
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -10,15 +9,6 @@ afterEach(() => scope.cleanup());
 
 const LINES = 50_000;
 const SIZE = { cols: 40, rows: 10 };
-
-function childOf(pid: number): number | undefined {
-  try {
-    const pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-    return pids.length === 1 ? Number(pids[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The rows of a capture that are bare numbers, as numbers. */
 function numbers(capture: string): number[] {
@@ -36,7 +26,7 @@ test('output made while the client is stopped arrives in order, exactly once, an
   a.line(`while [ ! -e ${go} ]; do sleep 0.1; done; seq 1 ${LINES}; echo DONE; : > ${done}`);
   await waitFor(() => scope.sessions().find((s) => s.name === 'flood' && s.attached), { what: 'the session to be attached' });
 
-  const client = await waitFor(() => childOf(a.panePid), { what: 'the client process' });
+  const client = await waitFor(() => a.foregroundChild(), { what: 'the client process' });
   process.kill(client, 'SIGSTOP');
   try {
     writeFileSync(go, '');
