@@ -1,5 +1,6 @@
 import type { EchoResult } from './echo.js';
 import type { LsTimeResult } from './ls-time.js';
+import { renderOverSsh, type OverSshResults } from './report-ssh.js';
 import { fixed, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -26,8 +27,8 @@ export interface Results {
   ls: LsRow[];
   /** Peers that could not run, and why. */
   skipped: string[];
-  /** Markdown of the over-ssh section, or undefined while the sshd harness is not plugged in. */
-  overSsh: string | undefined;
+  /** The over-ssh benchmarks, or why they did not run. */
+  overSsh: OverSshResults | string;
 }
 
 /** Throughput target: at least dtach's. Echo target: p50 at most this much above the bare PTY. `gritty ls` target: under this. */
@@ -110,7 +111,7 @@ export function renderReport(r: Results, analysis: string): string {
   return [
     '# Benchmarks',
     '',
-    '*Read this when* you want to know what gritty costs next to a bare terminal, dtach and tmux, or before and after touching the output path (PTY → ring → OutputPump → Connection → client → stdout), the echo path, or the daemon\'s per-session state.',
+    '*Read this when* you want to know what gritty costs next to a bare terminal, dtach and tmux (and, over ssh, next to plain ssh and ssh + tmux), or before and after touching the output path (PTY → ring → OutputPump → Connection → client → stdout), the echo path, the daemon\'s per-session state, or the over-ssh path (tunnel supervisor, heartbeats, reconnect).',
     '',
     '*Update this in the same commit as* a change that moves these figures (regenerate with `npm run bench`), or a change to bench/ itself.',
     '',
@@ -119,12 +120,12 @@ export function renderReport(r: Results, analysis: string): string {
     '## How to reproduce',
     '',
     '```sh',
-    'apt-get install -y dtach tmux mosh hyperfine   # peers; hyperfine is optional',
+    'apt-get install -y dtach tmux mosh hyperfine openssh-server   # peers; hyperfine is optional',
     'npm install',
-    'npm run bench                                   # builds, runs everything (a few minutes), rewrites this file',
+    'npm run bench                                                  # builds, runs everything (about 3–5 minutes), rewrites this file',
     '```',
     '',
-    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, default 5, plus one warm-up), `BENCH_ECHO_SAMPLES` (default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_ONLY` (comma list of throughput, echo, memory, ls), `BENCH_OUT` (another file instead of this one).',
+    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, default 5, plus one warm-up), `BENCH_ECHO_SAMPLES` (default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_ONLY` (comma list of throughput, echo, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: a silent network waits out the 15 s heartbeat timeout and a wake sleeps 20 s, so these two take most of a minute; set them to 0 to skip), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
     '',
     'How each figure is taken (bench/):',
     '',
@@ -133,6 +134,8 @@ export function renderReport(r: Results, analysis: string): string {
     '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke, and taken in ten rounds with peers interleaved, so load from other processes falls on all of them alike.',
     '- **Memory** (memory.ts): VmRSS of the server process (all threads, so gritty\'s screen worker counts) after it holds 1, then N idle `bash --norc` sessions, with no client attached; shells not counted.',
     '- **`ls`** (ls-time.ts): wall time of `gritty ls` and `tmux ls` against those servers, from exec to exit (hyperfine `-N`, warm-up 3), beside a bare `node -e 0`, the floor of any Node CLI. CPU time is given too: on a loaded machine it moves less than wall time.',
+    '- **Over ssh** (over-ssh.ts, sshd-harness.ts, recovery.ts): a private OpenSSH sshd (generated keys, its own config, `sshd -i` behind `ProxyCommand`, so nothing listens on a port and each connection has its own sshd), with the "remote" gritty on this machine under its own XDG dirs (sshd `SetEnv`) and the "laptop" a private gritty world using `GRITTY_SSH` (an `ssh -F <config>` wrapper) and `GRITTY_REMOTE_BIN`. Peers: gritty over its tunnel (`gritty new -d devbox:x` auto-starts it, then `gritty attach`), plain `ssh -tt devbox sh -c …`, and `ssh -tt devbox tmux new -A …`, through the same throughput and echo measurements as above. Loopback has no network latency, so these figures are the cost of the programs alone.',
+    '- **Time until usable** (recovery.ts): a session running the echo workload is attached in an outer terminal; the link is broken, and from that moment the bench types a marker every 50 ms (keystrokes into a dead link are lost, as a person\'s would be) until one comes back. *Killed tunnel*: `kill -9` of the tunnel\'s ssh (`sshPid` from `gritty tunnels --json`). *Silent network*: SIGSTOP of the `sshd -i` serving the tunnel, so nothing is closed and only heartbeats can tell. *Wake*: the laptop side (client, supervisor, ssh) SIGSTOPped for 20 s while its sshd is killed, timed from SIGCONT. Before each sample the bench waits until the tunnel has been healthy for 11 s, so the supervisor\'s respawn backoff is back at zero. Set against `ssh devbox true` and against `ssh -N -L` until it binds its socket (connect and authenticate, no session: what a respawned tunnel pays).',
     '',
     '## Analysis',
     '',
@@ -162,7 +165,7 @@ export function renderReport(r: Results, analysis: string): string {
     '',
     '## Over ssh (issue 3)',
     '',
-    r.overSsh ?? 'Not measured yet: bench/over-ssh.ts holds the peers (gritty over ssh, plain `ssh -tt`, ssh + tmux) and waits for the sshd test harness to be plugged into `loadSshHarness()`.',
+    ...(typeof r.overSsh === 'string' ? [`Not measured: ${r.overSsh}`] : renderOverSsh(r.overSsh)),
     '',
     '## This run',
     '',

@@ -1,14 +1,16 @@
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureEcho, type EchoResult } from './echo.js';
 import { timeCommand } from './ls-time.js';
 import { GrittyServerUnderTest, TmuxServerUnderTest } from './memory.js';
-import { loadSshHarness, sshPeers } from './over-ssh.js';
+import { sshPeers, startSshHarness } from './over-ssh.js';
 import { localPeers, type Peer } from './peers.js';
 import { keptAnalysis, renderReport, type LsRow, type MemoryRow, type Results } from './report.js';
+import { measureRecovery } from './recovery.js';
+import type { OverSshResults } from './report-ssh.js';
 import { makePayload, measureThroughput, type ThroughputResult } from './throughput.js';
 
 /** `npm run bench`: every benchmark, every peer, one run; writes docs/BENCHMARKS.md. */
@@ -21,7 +23,11 @@ const settings = {
   runs: Number(process.env.BENCH_RUNS ?? 5),
   echoSamples: Number(process.env.BENCH_ECHO_SAMPLES ?? 300),
   sessions: Number(process.env.BENCH_SESSIONS ?? 100),
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,memory,ls').split(',')),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,memory,ls,ssh,recovery').split(',')),
+  /** Samples of the slow recovery benchmarks: a silent network waits out the 15 s heartbeat timeout, a wake sleeps 20 s. */
+  killedSamples: Number(process.env.BENCH_KILLED_SAMPLES ?? 5),
+  silentSamples: Number(process.env.BENCH_SILENT_SAMPLES ?? 1),
+  wakeSamples: Number(process.env.BENCH_WAKE_SAMPLES ?? 1),
   out: process.env.BENCH_OUT ?? join(REPO, 'docs', 'BENCHMARKS.md'),
 };
 
@@ -35,6 +41,11 @@ function version(command: string): string {
   } catch {
     return 'not installed';
   }
+}
+
+/** The 1, 5 and 15 minute load averages: the machine is shared, so every report says how busy it was. */
+function load(): string {
+  return loadavg().map((v) => v.toFixed(2)).join(', ');
 }
 
 function machine(): string[] {
@@ -97,17 +108,32 @@ async function serversAll(skipped: string[]): Promise<{ memory: MemoryRow[]; ls:
   return { memory, ls };
 }
 
-async function overSsh(skipped: string[]): Promise<string | undefined> {
-  const harness = await loadSshHarness();
-  if (harness === undefined) return undefined;
+/** Issue 3: throughput and echo through ssh (the "ssh" part), time until usable (the "recovery" part). */
+async function overSsh(skipped: string[]): Promise<OverSshResults | string> {
+  if (!settings.only.has('ssh') && !settings.only.has('recovery')) return 'left out by BENCH_ONLY';
+  const harness = startSshHarness();
+  if (typeof harness === 'string') {
+    log(`over ssh: ${harness}`);
+    return harness;
+  }
   const peers = sshPeers(harness);
   try {
-    const throughput = settings.only.has('throughput') ? await throughputAll(peers, skipped) : [];
-    const echo = settings.only.has('echo') ? await echoAll(peers, skipped) : [];
-    return [
-      ...throughput.map((t) => `- throughput, ${t.peer}: ${(t.medianBytesPerSec / MB).toFixed(1)} MB/s`),
-      ...echo.map((e) => `- echo, ${e.peer}: p50 ${e.p50Ms.toFixed(3)} ms, p99 ${e.p99Ms.toFixed(3)} ms`),
-    ].join('\n');
+    const ssh = settings.only.has('ssh');
+    const results: OverSshResults = {
+      throughput: ssh ? await throughputAll(peers, skipped) : [],
+      echo: ssh ? await echoAll(peers, skipped) : [],
+      recovery: undefined,
+    };
+    if (settings.only.has('recovery')) {
+      log('recovery: killed tunnel, silent network, wake');
+      try {
+        results.recovery = await measureRecovery(harness, { killedSamples: settings.killedSamples, silentSamples: settings.silentSamples, wakeSamples: settings.wakeSamples }, log);
+      } catch (err) {
+        skipped.push(`recovery: ${(err as Error).message}`);
+        log(`  failed: ${(err as Error).message}`);
+      }
+    }
+    return results;
   } finally {
     for (const peer of peers) peer.dispose();
     harness.close();
@@ -122,12 +148,14 @@ async function main(): Promise<void> {
     return missing === undefined;
   });
   const started = Date.now();
+  const loadAtStart = load();
   try {
     const results: Results = {
       machine: machine(),
       settings: [
         `throughput: ${settings.payloadMB} MiB payload, ${settings.runs} timed runs per peer after one warm-up; echo: ${settings.echoSamples} samples per peer after 30 warm-up`,
         `memory and ls: 1 and ${settings.sessions} idle sessions`,
+        `over ssh: the same payload, runs and samples; time until usable: ${settings.killedSamples} killed-tunnel, ${settings.silentSamples} silent-network and ${settings.wakeSamples} wake samples`,
       ],
       throughput: settings.only.has('throughput') ? await throughputAll(peers, skipped) : [],
       echo: settings.only.has('echo') ? await echoAll(peers, skipped) : [],
@@ -135,7 +163,7 @@ async function main(): Promise<void> {
       skipped,
       overSsh: await overSsh(skipped),
     };
-    results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; load average (1, 5, 15 min) ${loadAtStart} at the start, ${load()} at the end`);
     const previous = existsSync(settings.out) ? readFileSync(settings.out, 'utf8') : undefined;
     writeFileSync(settings.out, renderReport(results, keptAnalysis(previous)));
     log(`wrote ${settings.out}`);
