@@ -74,7 +74,8 @@ export class SshHarness {
     for (const key of ['host_key', 'user_key']) run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'gritty-bench', '-f', join(dir, key)]);
     mkdirSync(this.scratch, { mode: 0o700 });
     const remote = join(dir, 'remote');
-    for (const sub of ['run', 'state', 'config']) mkdirSync(join(remote, sub), { recursive: true, mode: 0o700 });
+    // a home of its own, so the real home's shell rc does not run in every remote session
+    for (const sub of ['run', 'state', 'config', 'home']) mkdirSync(join(remote, sub), { recursive: true, mode: 0o700 });
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
     writeFileSync(join(dir, 'known_hosts'), `${this.host} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
     const sshdConfig = join(dir, 'sshd_config');
@@ -93,7 +94,7 @@ export class SshHarness {
         'UseDNS no',
         'PrintMotd no',
         'PrintLastLog no',
-        `SetEnv XDG_RUNTIME_DIR=${join(remote, 'run')} XDG_STATE_HOME=${join(remote, 'state')} XDG_CONFIG_HOME=${join(remote, 'config')}`,
+        `SetEnv HOME=${join(remote, 'home')} XDG_RUNTIME_DIR=${join(remote, 'run')} XDG_STATE_HOME=${join(remote, 'state')} XDG_CONFIG_HOME=${join(remote, 'config')}`,
         'AllowStreamLocalForwarding yes',
         'StreamLocalBindUnlink yes',
         '',

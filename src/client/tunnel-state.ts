@@ -63,13 +63,18 @@ export function tunnelNames(socketDir: string): string[] {
   }
 }
 
-/** True when a process with this pid exists (and is ours to signal). */
+/** True when a process with this pid exists and has not exited (a zombie waiting to be reaped counts as gone). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): the signal probe is all there is
   }
 }
 

@@ -89,7 +89,9 @@ export class Sshd {
     const remote = join(dir, 'remote');
     this.remoteEnv = {
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      HOME: process.env.HOME,
+      // a home of its own: the real one's shell rc (here, pyenv's rehash with its lock
+      // file, left stale when a test kills a session) would run in every remote session
+      HOME: join(remote, 'home'),
       XDG_RUNTIME_DIR: join(remote, 'run'),
       XDG_STATE_HOME: join(remote, 'state'),
       XDG_CONFIG_HOME: join(remote, 'config'),
@@ -116,7 +118,7 @@ export class Sshd {
   private writeFiles(hosts: string[], strangers: string[], slow: string[]): void {
     const { dir } = this;
     for (const key of ['host_key', 'user_key', 'stranger_key']) keygen(join(dir, key));
-    for (const sub of ['run', 'state', 'config']) mkdirSync(join(dir, 'remote', sub), { recursive: true, mode: 0o700 });
+    for (const sub of ['run', 'state', 'config', 'home']) mkdirSync(join(dir, 'remote', sub), { recursive: true, mode: 0o700 });
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
     writeFileSync(join(dir, 'known_hosts'), `${[...hosts, ...strangers, ...slow].join(',')} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
     const env = this.remoteEnv;
@@ -136,7 +138,7 @@ export class Sshd {
         'PrintMotd no',
         'PrintLastLog no',
         'LogLevel VERBOSE',
-        `SetEnv XDG_RUNTIME_DIR=${env.XDG_RUNTIME_DIR} XDG_STATE_HOME=${env.XDG_STATE_HOME} XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME}`,
+        `SetEnv HOME=${env.HOME} XDG_RUNTIME_DIR=${env.XDG_RUNTIME_DIR} XDG_STATE_HOME=${env.XDG_STATE_HOME} XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME}`,
         'AllowStreamLocalForwarding yes',
         'AllowTcpForwarding yes',
         'StreamLocalBindUnlink yes',

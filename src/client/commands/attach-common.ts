@@ -37,6 +37,7 @@ export async function runAttached(
     heartbeat: { intervalMs: settings.heartbeatIntervalMs, timeoutMs: settings.heartbeatTimeoutMs },
   });
   const ending = await client.run();
-  if (ending.message !== undefined) process.stderr.write(`\r\n${ending.message}\n`);
+  // bracketed lines are reports ([detached …], [session … exited]); anything else is an error
+  if (ending.message !== undefined) process.stderr.write(ending.message.startsWith('[') ? `\r\n${ending.message}\n` : `\r\ngritty: ${ending.message}\n`);
   return ending.code;
 }

@@ -3,7 +3,7 @@ import type { SessionInfo } from '../../relay/messages.js';
 import { LOCAL_HOST } from '../../relay/names.js';
 import type { CliContext, CommandSpec } from '../context.js';
 import { request } from '../daemon-client.js';
-import { openHost } from '../endpoint.js';
+import { openHost, reopenHost } from '../endpoint.js';
 import { checkHostName } from '../../relay/names.js';
 import { tunnelNames } from '../tunnel-state.js';
 
@@ -20,26 +20,39 @@ export const listSessions: CommandSpec = {
   args: [{ name: 'host', required: false, description: 'a connection name, or local' }],
   options: [{ flags: '--json', description: 'print JSON: one object per session with its host' }],
   async run(ctx, args, options) {
-    const hosts = args[0] !== undefined ? [checkHostName(args[0])] : knownHosts(ctx);
-    const results: HostSessions[] = [];
-    for (const host of hosts) {
-      try {
-        const reply = await request(await openHost(ctx, host, { autostart: false, wait: false }), { type: 'list' }, 'sessions');
-        results.push({ host, sessions: reply.sessions });
-      } catch (err) {
-        if (args[0] !== undefined) throw err;
-        if (!(err instanceof GrittyError && err.code === 'no-server')) results.push({ host, sessions: [], error: (err as Error).message });
-      }
+    if (args[0] !== undefined) {
+      const host = checkHostName(args[0]);
+      const reply = await request(await openHost(ctx, host, { autostart: false, wait: false }), { type: 'list' }, 'sessions');
+      return print([{ host, sessions: reply.sessions }], options.json === true);
     }
-    if (options.json === true) {
-      const rows = results.flatMap((r) => r.sessions.map((s) => ({ host: r.host, ...s })));
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      return 0;
-    }
-    process.stdout.write(formatTable(results, Date.now()));
-    return 0;
+    // every host at once, each asked once without waiting: a tunnel that is down is reported, not waited for
+    const results = await Promise.all(
+      knownHosts(ctx).map(async (host): Promise<HostSessions> => {
+        try {
+          const reply = await request(await reopenHost(ctx, host), { type: 'list' }, 'sessions');
+          return { host, sessions: reply.sessions };
+        } catch (err) {
+          if (host === LOCAL_HOST && err instanceof GrittyError && err.code === 'no-server') return { host, sessions: [] };
+          return { host, sessions: [], error: (err as Error).message };
+        }
+      }),
+    );
+    return print(results, options.json === true);
   },
 };
+
+/** Prints the sessions; hosts that could not be asked go to stderr and make the status 1. */
+function print(results: HostSessions[], json: boolean): number {
+  if (json) {
+    const rows = results.flatMap((r) => r.sessions.map((s) => ({ host: r.host, ...s })));
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatTable(results, Date.now()));
+  }
+  const failed = results.filter((r) => r.error !== undefined);
+  for (const r of failed) process.stderr.write(`gritty: ${r.host}: ${r.error}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
 
 /** local, plus every connection gritty connect set up. */
 function knownHosts(ctx: CliContext): string[] {
@@ -59,11 +72,10 @@ export function formatTable(results: HostSessions[], now: number): string {
       ]);
     }
   }
-  const errors = results.filter((r) => r.error !== undefined).map((r) => `${r.host}: ${r.error}\n`);
   const host = results.length === 1 ? results[0]!.host : LOCAL_HOST;
-  if (rows.length === 1) return `no sessions${errors.length > 0 ? '' : `; start one with gritty new ${host}:NAME`}\n${errors.join('')}`;
+  if (rows.length === 1) return `no sessions; start one with gritty new ${host}:NAME\n`;
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n' + errors.join('');
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 function duration(ms: number): string {

@@ -136,3 +136,25 @@ test('kill-server devbox ends the attached client with a message that the sessio
   expect(screen).toContain('work');
   await waitFor(() => worlds!.sshd.remoteDaemons().length === 0, { what: 'the remote daemon to exit' });
 });
+
+test('ls over every host reports a tunnel whose supervisor is gone on stderr, at once, and still lists the other hosts', async () => {
+  worlds = RemoteWorlds.start();
+  const laptop = worlds.laptop();
+  const far = laptop.run(['new', '-d', 'devbox:far'], { timeoutMs: 60_000 });
+  expect(far.status, far.stderr).toBe(0);
+  expect(laptop.run(['new', '-d', 'local:near']).status).toBe(0);
+  const [tunnel] = tunnels(laptop);
+  process.kill(tunnel!.pid, 'SIGKILL');
+  for (const ssh of tunnelSshes(laptop)) process.kill(ssh.pid, 'SIGKILL');
+  await waitFor(() => !isAlive(tunnel!.pid), { what: 'the supervisor to be gone' });
+
+  const since = Date.now();
+  const listed = laptop.run(['ls']);
+  expect(Date.now() - since).toBeLessThan(5_000);
+  expect(listed.status).toBe(1);
+  expect(listed.stdout).toContain('local:near');
+  expect(listed.stdout).not.toContain('devbox:far');
+  expect(listed.stderr).toMatch(/^gritty: devbox: /m);
+  const after = laptop.run(['tunnels', '--json']).stdout;
+  expect(after, after).toContain('"stale"');
+});
