@@ -9,7 +9,13 @@ import { PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type SessionSpec }
 import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
 import type { DaemonContext } from './context.js';
 import { spawnPty } from './pty.js';
-import { handleAttach, handleKillServer, handleKillSession, handleList, handleNew, handleRename, handleTail } from './requests/session-requests.js';
+import { handleAttach } from './requests/attach.js';
+import { handleKillServer } from './requests/kill-server.js';
+import { handleKillSession } from './requests/kill-session.js';
+import { handleList } from './requests/list.js';
+import { handleNew } from './requests/new.js';
+import { handleRename } from './requests/rename.js';
+import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
 import { ScreenHost } from './screen.js';
 import { sessionEnv } from './session-env.js';
