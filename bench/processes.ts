@@ -2,16 +2,19 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 
 /**
- * What /proc says about processes: enough for the over-ssh benchmarks to find the
- * tunnel's sshd (by ancestry) and a laptop's processes (by an inherited environment
- * variable), and to freeze or kill exactly those. A copy of the small part of
- * test/helpers/processes.ts the bench needs (bench/ cannot import test/).
+ * What /proc says about one process: enough for the tests and the benchmarks to find
+ * the processes of a private gritty world (by an environment variable they inherited)
+ * and of one connection (by ancestry), and to freeze or kill exactly those. It lives
+ * in bench/ because bench/ is compiled on its own; test/helpers/processes.ts re-exports it.
  */
 export interface ProcessInfo {
   pid: number;
   ppid: number;
-  /** Basename of the executable: node, ssh, sshd, … */
+  /** Basename of the executable: node, ssh, sshd, bash, … */
   exe: string;
+  argv: string[];
+  /** One of R, S, D, T (stopped), Z, … */
+  state: string;
 }
 
 function readProcess(pid: number): ProcessInfo | undefined {
@@ -19,9 +22,11 @@ function readProcess(pid: number): ProcessInfo | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm may hold spaces and parentheses: the fields after it start after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(rest[1]), exe: basename(readlinkSync(`/proc/${pid}/exe`)) };
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (argv[argv.length - 1] === '') argv.pop();
+    return { pid, ppid: Number(rest[1]), state: rest[0]!, exe: basename(readlinkSync(`/proc/${pid}/exe`)), argv };
   } catch {
-    return undefined; // gone meanwhile, or a kernel thread
+    return undefined; // gone meanwhile, a kernel thread, or not ours to read
   }
 }
 
@@ -35,22 +40,27 @@ export function listProcesses(): ProcessInfo[] {
   return all;
 }
 
-function environHas(pid: number, name: string, value: string): boolean {
+/** The environment a process started with, or undefined when it is gone. */
+export function environOf(pid: number): Map<string, string> | undefined {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${name}=${value}`);
+    const env = new Map<string, string>();
+    for (const pair of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) env.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    return env;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /** Processes (other than this one) whose environment has `name` set to exactly `value`. */
 export function processesWithEnv(name: string, value: string): ProcessInfo[] {
-  return listProcesses().filter((p) => p.pid !== process.pid && environHas(p.pid, name, value));
+  return listProcesses().filter((p) => p.pid !== process.pid && environOf(p.pid)?.get(name) === value);
 }
 
-/** Every process below `pid`, not `pid` itself. */
-export function descendantsOf(pid: number): ProcessInfo[] {
-  const all = listProcesses();
+/** Every process below `pid` (children, their children, …), not `pid` itself. */
+export function descendantsOf(pid: number, all: ProcessInfo[] = listProcesses()): ProcessInfo[] {
   const found: ProcessInfo[] = [];
   let frontier = [pid];
   while (frontier.length > 0) {
@@ -70,4 +80,9 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals): void
       // already gone
     }
   }
+}
+
+export function isAlive(pid: number): boolean {
+  const info = readProcess(pid);
+  return info !== undefined && info.state !== 'Z';
 }
