@@ -7,6 +7,7 @@ import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
 import { Liveness, QUIET_OUTAGE_MS, ReconnectFailures, backoffDelay } from './reconnect.js';
 import { StatusLine } from './status-line.js';
 import { RenderedStream } from './rendered-stream.js';
+import { nameTakenError } from './target.js';
 import type { LocalTerminal } from './terminal.js';
 
 /** How often the link is checked; pings go out at the heartbeat interval when idle. */
@@ -157,6 +158,8 @@ export class AttachClient {
   }
 
   private fatalMessage(err: unknown): string {
+    const { first, host } = this.options;
+    if (isGrittyError(err, 'name-taken') && first.kind === 'new' && first.spec.name !== undefined) return nameTakenError(host, first.spec.name, err).message;
     if (this.session !== undefined && (isGrittyError(err, 'no-server') || isGrittyError(err, 'server-gone'))) {
       return `[the gritty server on ${this.options.host} is gone, and session ${this.session?.name ?? ''} with it; start a new one with gritty new ${this.options.host}:NAME]`;
     }

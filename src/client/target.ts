@@ -24,3 +24,11 @@ export function parseTarget(text: string): Target {
 export function formatTarget(host: string, session: string): string {
   return `${host}:${session}`;
 }
+
+/**
+ * The daemon cannot know what this client calls its host, and a bare session name
+ * would be read as a host; so the client names the attach that works.
+ */
+export function nameTakenError(host: string, name: string, cause: unknown): GrittyError {
+  return new GrittyError('name-taken', `a session named ${name} already exists on ${host}; attach to it with gritty attach ${formatTarget(host, name)}, or pick another name`, { cause });
+}

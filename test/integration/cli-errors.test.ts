@@ -111,7 +111,7 @@ describe('a taken name', () => {
     const r = world.run(['new', '-d', 'local:a']);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(expectOneLine(r.stderr)).toMatch(/already exists.*gritty attach a.*another name/);
+    expect(expectOneLine(r.stderr)).toMatch(/already exists.*gritty attach local:a.*another name/);
     expect(names()).toEqual(['a', 'b']);
   });
 

@@ -2,7 +2,8 @@ import { LOCAL_HOST } from '../../relay/names.js';
 import type { CommandSpec } from '../context.js';
 import { openHost } from '../endpoint.js';
 import { sessionSpec } from '../session-spec.js';
-import { parseTarget } from '../target.js';
+import { isGrittyError } from '../../relay/errors.js';
+import { nameTakenError, parseTarget } from '../target.js';
 import { request } from '../daemon-client.js';
 import { SESSION_OPTIONS, requireTerminal, runAttached } from './attach-common.js';
 
@@ -33,7 +34,9 @@ Examples:
     const spec = sessionSpec({ host: target.host, name: target.session, command: options.command as string | undefined, terminal });
     const link = await openHost(ctx, target.host, { autostart: true, wait: options.wait === true });
     if (detach) {
-      const created = await request(link, { type: 'new', spec, attach: false }, 'created');
+      const created = await request(link, { type: 'new', spec, attach: false }, 'created').catch((err: unknown) => {
+        throw isGrittyError(err, 'name-taken') && spec.name !== undefined ? nameTakenError(target.host, spec.name, err) : err;
+      });
       process.stdout.write(`${target.host}:${created.session.name}\n`);
       return 0;
     }
