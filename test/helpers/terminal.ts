@@ -182,6 +182,15 @@ export function lines(capture: string): string[] {
   return rows;
 }
 
+/** The fields of one `gritty ls --json` entry that tests look at. */
+export interface ListedSession {
+  name: string;
+  attached: boolean;
+  pid: number;
+  cols: number;
+  rows: number;
+}
+
 /**
  * One test's world and terminals: `scope.cleanup()` in afterEach kills every terminal,
  * then the daemon, then removes the temp dir.
@@ -208,10 +217,10 @@ export class E2eScope {
   }
 
   /** Sessions as `gritty ls --json` lists them. */
-  sessions(): { name: string; attached: boolean; pid: number }[] {
+  sessions(): ListedSession[] {
     const r = this.world.run(['ls', '--json']);
     if (r.status !== 0) throw new Error(`gritty ls failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as { name: string; attached: boolean; pid: number }[];
+    return JSON.parse(r.stdout) as ListedSession[];
   }
 
   cleanup(): void {
