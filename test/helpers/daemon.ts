@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +28,15 @@ export interface GrittyEnv {
 export function makeGrittyEnv(): GrittyEnv {
   const root = mkdtempSync(join(tmpdir(), 'gritty-test-'));
   chmodSync(root, 0o700);
+  mkdirSync(join(root, 'home'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     XDG_RUNTIME_DIR: join(root, 'run'),
     XDG_STATE_HOME: join(root, 'state'),
     XDG_CONFIG_HOME: join(root, 'config'),
+    // a home of its own, so session login shells do not run the real home's rc files
+    // (on this machine root's .bashrc runs pyenv rehash, whose lock a killed shell leaves stale)
+    HOME: join(root, 'home'),
     SHELL: '/bin/bash',
     TERM: 'xterm-256color',
   };
