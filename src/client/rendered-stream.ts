@@ -1,6 +1,6 @@
 import type { MessageOf } from '../relay/messages.js';
 import type { StatusLine } from './status-line.js';
-import { CLEAR_FOR_REPAINT, type LocalTerminal } from './terminal.js';
+import { CLEAR_FOR_REPAINT, canvasInPlace, type LocalTerminal } from './terminal.js';
 
 /** A flood that keeps outrunning the client is reported at most this often. */
 const LOSS_NOTICE_INTERVAL_MS = 10_000;
@@ -17,6 +17,8 @@ export class RenderedStream {
   /** Output bytes skipped because this client fell out of the session's history. */
   lost = 0;
   private lossNoticeAt = -Infinity;
+  /** Whether anything of the session is on the terminal yet: a repaint then happens in place. */
+  private shown = false;
 
   constructor(
     private readonly terminal: LocalTerminal,
@@ -30,11 +32,13 @@ export class RenderedStream {
     this.terminal.write(data);
     this.offset = end;
     this.received += data.length;
+    this.shown = true;
   }
 
   snapshot(msg: MessageOf<'snapshot'>): void {
-    this.terminal.write(CLEAR_FOR_REPAINT);
+    this.terminal.write(this.shown ? canvasInPlace(this.terminal.size.rows) : CLEAR_FOR_REPAINT);
     this.terminal.write(msg.data);
+    this.shown = true;
     this.offset = msg.offset;
     if (msg.lost > 0) this.noteLoss(msg.lost);
   }

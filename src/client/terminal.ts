@@ -8,8 +8,22 @@ import type { ReadStream, WriteStream } from 'node:tty';
  */
 export const MODE_RESET =
   '\x1b[?1049l\x1b[?1047l\x1b[?47l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[0m';
-/** Cursor home and erase to the end of the screen: a canvas for a repaint that does not push the old screen into history. */
+/** Cursor home and erase to the end of the screen: the canvas for the first picture of a fresh attach. */
 export const CLEAR_FOR_REPAINT = '\x1b[H\x1b[J';
+
+/**
+ * The canvas for repainting a screen this client already shows (after an outage's
+ * status line, a suspend, or a flood it fell behind): back on the main screen (the
+ * picture re-enters the alternate one if the session is there), then each row erased
+ * on its own. Clearing the whole screen at once would make terminals that keep
+ * cleared screens (tmux's scroll-on-clear, VTE) push what is already shown into the
+ * scrollback a second time.
+ */
+export function canvasInPlace(rows: number): string {
+  let canvas = '\x1b[?1049l';
+  for (let row = 1; row <= rows; row++) canvas += `\x1b[${row};1H\x1b[2K`;
+  return `${canvas}\x1b[H`;
+}
 
 // Not SIGPIPE: Node ignores it so that a write to a socket whose peer went away is an
 // EPIPE error on that socket (a dropped link to reconnect); a handler would make every

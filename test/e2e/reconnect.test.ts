@@ -106,6 +106,9 @@ test('an outage longer than a second shows one dim reconnecting line, erased wit
 
   const after = await t.waitFor((s) => !s.includes('reconnecting') && lastRow(s) === `${INNER_PROMPT}echo typed-before`, { timeoutMs: 20_000 });
   expect(lines(after)).toEqual(lines(before));
+  // the repaint happened in place: what was on screen did not go into the history a second time
+  const numbered = t.history(1_000).split('\n').map((row) => row.trim()).filter((row) => /^(1\d\d|200)$/.test(row));
+  expect(numbered).toEqual(Array.from({ length: 100 }, (_, i) => String(101 + i)));
   t.press('Enter');
   await t.waitFor(/^typed-before$/m);
   t.line('echo after-$((6*7))');
