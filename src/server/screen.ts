@@ -9,6 +9,8 @@ export const SNAPSHOT_SCROLLBACK_LINES = 2000;
 const IN_FLIGHT_BYTES = 256 * 1024;
 /** One post to the worker at most. */
 const CHUNK_BYTES = 64 * 1024;
+/** How long new output waits before the emulator is fed: the client gets it first. */
+const FEED_DELAY_MS = 5;
 /** Unparsed output beyond which the emulator stops chasing every byte of a flood. */
 const FLOOD_BACKLOG_BYTES = 512 * 1024;
 /** What it parses of a flood's end when it catches up: far more than a screenful. */
@@ -86,6 +88,7 @@ export class Screen {
   private inFlight = 0;
   private readonly resizes: { at: number; cols: number; rows: number }[] = [];
   private floodTimer: NodeJS.Timeout | undefined;
+  private feedTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: ScreenHost,
@@ -98,6 +101,18 @@ export class Screen {
   resize(cols: number, rows: number): void {
     this.resizes.push({ at: this.ring.end, cols, rows });
     this.pump();
+  }
+
+  /**
+   * Feeds the worker a moment later, once per FEED_DELAY_MS at most: the worker then
+   * wakes once for a burst of output (a keystroke's echo, a screenful) rather than per
+   * read, and not while that echo is still on its way to the client.
+   */
+  feedSoon(): void {
+    this.feedTimer ??= setTimeout(() => {
+      this.feedTimer = undefined;
+      this.pump();
+    }, FEED_DELAY_MS);
   }
 
   /**
@@ -151,6 +166,7 @@ export class Screen {
 
   close(): void {
     clearTimeout(this.floodTimer);
+    clearTimeout(this.feedTimer);
     this.host.closeScreen(this.id);
   }
 

@@ -263,7 +263,7 @@ export class Session {
     this.activeAt = Date.now();
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
-    this.screen.pump();
+    this.screen.feedSoon();
   }
 
   private onExit(status: ExitStatus): void {
