@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GrittyError, type ErrorCode } from '../relay/errors.js';
-import { Logger } from '../relay/log.js';
 import { paths } from '../relay/paths.js';
 import { COMMANDS } from './commands/index.js';
 import { readConfig, settingsFor, type ConfigFile } from './config.js';
@@ -24,7 +23,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
   const program = new Command('gritty')
     .description('Persistent remote shells that bring your local tools with them.')
     .version(deps.version, '-V, --version')
-    .option('-v, --verbose', 'debug logging to stderr')
+    .option('-v, --verbose', 'debug logging in the servers and tunnels this command starts (gritty info shows their logs); with connect -f, to stderr')
     .option('--ctl-socket <path>', 'use this server socket instead of the default')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -64,7 +63,6 @@ Inside a session, after a newline: ~. detach, ~R reconnect, ~# status, ~? help.`
       paths: { ...base, ctlSocket, socketDir: globals.ctlSocket !== undefined ? dirname(ctlSocket) : base.socketDir },
       identity: { deviceId: deviceId(base.stateDir), clientName: clientName() },
       verbose,
-      log: new Logger(verbose ? 'stderr' : 'none', 'debug'),
       entry: process.argv[1]!,
       settings: (host) => {
         config ??= readConfig(base.configFile);

@@ -1,4 +1,3 @@
-import type { Logger } from '../relay/log.js';
 import type { Paths } from '../relay/paths.js';
 import type { Settings } from './config.js';
 import type { Identity } from './daemon-client.js';
@@ -8,7 +7,6 @@ export interface CliContext {
   paths: Paths;
   identity: Identity;
   verbose: boolean;
-  log: Logger;
   /** The JS entry point, for spawning `gritty server` in the background. */
   entry: string;
   /** Settings for a host from the config file (problems already reported on stderr). */

@@ -6,7 +6,7 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 /** A line-per-event logger to a file (the daemon) or stderr (verbose clients). */
 export class Logger {
   constructor(
-    private readonly sink: { file: string } | 'stderr' | 'none',
+    private readonly sink: { file: string } | 'stderr',
     private readonly min: LogLevel = 'info',
   ) {}
 
@@ -18,7 +18,7 @@ export class Logger {
   }
 
   private write(level: LogLevel, msg: string): void {
-    if (this.sink === 'none' || RANK[level] < RANK[this.min]) return;
+    if (RANK[level] < RANK[this.min]) return;
     const line = `${new Date().toISOString()} ${process.pid} ${level} ${msg}\n`;
     if (this.sink === 'stderr') process.stderr.write(line);
     else {
