@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from '../relay/connection.js';
-import type { DetachReason, Message, SessionInfo } from '../relay/messages.js';
+import type { DetachReason, Message, SessionInfo, TailFrom } from '../relay/messages.js';
 import { OutputPump } from './output-pump.js';
 import type { ExitStatus, Pty } from './pty.js';
 import { planReplay } from './replay.js';
@@ -149,7 +149,7 @@ export class Session {
   }
 
   /** A read-only viewer from `from` ('now': live only, 'history': the whole ring, 'screen': a repaint first). */
-  async tail(conn: Connection, from: 'screen' | 'now' | 'history'): Promise<void> {
+  async tail(conn: Connection, from: TailFrom): Promise<void> {
     const viewer: Viewer = {
       conn,
       lastHeard: Date.now(),
