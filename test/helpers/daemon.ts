@@ -76,3 +76,14 @@ export function makeGrittyEnv(): GrittyEnv {
   };
   return self;
 }
+
+/** A private world with its server already running: the setup of the protocol-level tests. */
+export function makeServerWorld(): GrittyEnv {
+  const world = makeGrittyEnv();
+  const started = world.run(['server']);
+  if (started.status !== 0) {
+    world.cleanup();
+    throw new Error(`gritty server did not start (status ${started.status}): ${started.stderr}`);
+  }
+  return world;
+}

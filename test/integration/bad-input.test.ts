@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { frameHeader } from '../../src/relay/frame.js';
 import { encode } from '../../src/relay/codec.js';
 import type { Message } from '../../src/relay/messages.js';
-import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession, frameOf, helloOf, waitFor } from '../helpers/protocol.js';
 
 /**
@@ -17,9 +17,7 @@ let probes = 0;
 const opened: RawClient[] = [];
 
 beforeAll(async () => {
-  world = makeGrittyEnv();
-  const started = world.run(['server']);
-  expect(started.status, started.stderr).toBe(0);
+  world = makeServerWorld();
   await createSession(world.ctlSocket, { name: 'echo', command: 'cat' });
   const { client, attached } = await attachRaw(world.ctlSocket, 'echo');
   watcher = client;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { MAX_TERMINAL_DIMENSION } from '../../src/relay/messages.js';
-import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { RawClient, attachRaw, listSessions } from '../helpers/protocol.js';
 
 /** What a client can ask of the daemon is bounded: a huge terminal does not cost a huge daemon. */
@@ -9,9 +9,7 @@ let world: GrittyEnv;
 const opened: RawClient[] = [];
 
 beforeAll(() => {
-  world = makeGrittyEnv();
-  const started = world.run(['server']);
-  expect(started.status, started.stderr).toBe(0);
+  world = makeServerWorld();
 });
 
 afterAll(() => {

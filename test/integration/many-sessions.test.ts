@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession } from '../helpers/protocol.js';
 
 /** One daemon holding 200 sessions stays correct and responsive. */
@@ -8,9 +8,7 @@ let world: GrittyEnv;
 let client: RawClient | undefined;
 
 beforeAll(() => {
-  world = makeGrittyEnv();
-  const started = world.run(['server']);
-  expect(started.status, started.stderr).toBe(0);
+  world = makeServerWorld();
 });
 
 afterAll(() => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { MessageOf } from '../../src/relay/messages.js';
-import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession, listSessions, waitFor } from '../helpers/protocol.js';
 
 /** Byte-exact resume by offset over the raw protocol, and its refusal after a takeover. */
@@ -10,9 +10,7 @@ const opened: RawClient[] = [];
 const COUNTER = 'i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.01; done';
 
 beforeAll(() => {
-  world = makeGrittyEnv();
-  const started = world.run(['server']);
-  expect(started.status, started.stderr).toBe(0);
+  world = makeServerWorld();
 });
 
 afterEach(() => {

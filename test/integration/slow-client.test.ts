@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Message, MessageOf } from '../../src/relay/messages.js';
-import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession, listSessions, waitFor } from '../helpers/protocol.js';
 
 /**
@@ -15,9 +15,7 @@ let world: GrittyEnv;
 let client: RawClient | undefined;
 
 beforeAll(() => {
-  world = makeGrittyEnv();
-  const started = world.run(['server']);
-  expect(started.status, started.stderr).toBe(0);
+  world = makeServerWorld();
 });
 
 afterAll(() => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession, listSessions } from '../helpers/protocol.js';
 
 /** tail is a read-only viewer: it sees the stream and can change nothing. */
@@ -7,9 +7,7 @@ let world: GrittyEnv;
 const opened: RawClient[] = [];
 
 beforeAll(() => {
-  world = makeGrittyEnv();
-  const started = world.run(['server']);
-  expect(started.status, started.stderr).toBe(0);
+  world = makeServerWorld();
 });
 
 afterEach(() => {
