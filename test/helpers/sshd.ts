@@ -26,6 +26,8 @@ const SSH = '/usr/bin/ssh';
 const SSHD_MARK = 'GRITTY_TEST_SSHD';
 /** sshd's privilege separation dir; the openssh-server package only creates it at boot. */
 const PRIVSEP_DIR = '/run/sshd';
+/** Without the privsep dir sshd refuses to start: this gives it one in a private /run of its own mount namespace. */
+const PRIVATE_PRIVSEP = `mount -t tmpfs -o mode=755 gritty-privsep /run && mkdir ${PRIVSEP_DIR}`;
 /** sshd drops a client silent for this long (ClientAliveInterval × ClientAliveCountMax). */
 const CLIENT_ALIVE_INTERVAL_S = 5;
 const CLIENT_ALIVE_COUNT_MAX = 3;
@@ -147,7 +149,9 @@ export class Sshd {
         '',
       ].join('\n'),
     );
-    const check = sh(SSHD, ['-t', '-f', this.sshdConfig]);
+    const check = existsSync(PRIVSEP_DIR)
+      ? sh(SSHD, ['-t', '-f', this.sshdConfig])
+      : sh('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${PRIVATE_PRIVSEP} && exec ${SSHD} -t -f ${this.sshdConfig}`]);
     if (check.status !== 0) throw new Error(`sshd -t rejected the test config: ${check.stderr}`);
 
     const blocks = [
@@ -178,8 +182,7 @@ export class Sshd {
 
   /** sshd in inetd mode on the ProxyCommand's stdin/stdout, in the host's namespace when there is one. */
   private proxyCommand(): string {
-    // Without the privsep dir, sshd refuses to start: give it one in a private /run of its own mount namespace.
-    const privsep = existsSync(PRIVSEP_DIR) ? '' : `mount -t tmpfs -o mode=755 gritty-privsep /run && mkdir ${PRIVSEP_DIR} && `;
+    const privsep = existsSync(PRIVSEP_DIR) ? '' : `${PRIVATE_PRIVSEP} && `;
     const sshd = `${privsep}exec ${SSHD} -i -f ${this.sshdConfig} -E ${this.sshdLog}`;
     const mark = `env ${SSHD_MARK}=${this.dir}`;
     if (this.netns !== undefined) return `${mark} ip netns exec ${this.netns} sh -c '${sshd}'`;
