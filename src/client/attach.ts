@@ -1,7 +1,9 @@
+import type { ChannelAcceptor } from '../relay/channel-mux.js';
 import type { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/messages.js';
 import { LOCAL_HOST } from '../relay/names.js';
+import { ClientLink } from './client-link.js';
 import type { DaemonLink } from './daemon-client.js';
 import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
 import { Liveness, QUIET_OUTAGE_MS, ReconnectFailures, backoffDelay } from './reconnect.js';
@@ -11,11 +13,9 @@ import { nameTakenError } from './target.js';
 import type { LocalTerminal } from './terminal.js';
 
 /** How often the link is checked; pings go out at the heartbeat interval when idle. */
-const TICK_MS = 1_000;
+const TICK_MS = 250;
 /** An attach that paints a snapshot may take a while on a loaded host; this is its bound. */
 const ATTACH_TIMEOUT_MS = 30_000;
-/** Keystrokes typed while disconnected are kept up to this much and sent on reconnect. */
-const MAX_PENDING_INPUT_BYTES = 64 * 1024;
 
 export interface AttachOptions {
   /** What to ask for on the first connection: a new session, or an existing one. */
@@ -29,6 +29,8 @@ export interface AttachOptions {
   escapes: boolean;
   repaint: boolean;
   heartbeat: { intervalMs: number; timeoutMs: number };
+  /** Decides on channels the session opens toward this laptop. */
+  acceptor: ChannelAcceptor;
 }
 
 type Ending = { code: number; message: string | undefined };
@@ -47,7 +49,10 @@ export class AttachClient {
   private readonly rendered: RenderedStream;
   private rttMs: number | undefined;
   private liveness: Liveness | undefined;
-  private pendingInput: Buffer[] = [];
+  private readonly link: ClientLink;
+  private serverCaps: readonly string[] = [];
+  /** Keystrokes dropped because the link was down and the held input full. */
+  private droppedInput = 0;
   private retryNow: (() => void) | undefined;
   private ending: Ending | undefined;
   private finish!: (ending: Ending) => void;
@@ -56,6 +61,11 @@ export class AttachClient {
   constructor(private readonly options: AttachOptions) {
     this.status = new StatusLine(options.terminal);
     this.rendered = new RenderedStream(options.terminal, this.status);
+    this.link = new ClientLink(options.acceptor, {
+      inputSent: () => this.liveness?.inputSent(Date.now()),
+      inputSettled: (all) => this.liveness?.inputSettled(all, Date.now()),
+      inputRoom: () => this.options.terminal.input.resume(),
+    });
   }
 
   /** Runs until detach, exit, takeover or a fatal error; resolves to the exit code. */
@@ -83,6 +93,7 @@ export class AttachClient {
   private end(code: number, message?: string): void {
     if (this.ending !== undefined) return;
     this.ending = { code, message };
+    this.link.end('the client ended');
     this.retryNow?.();
     this.conn?.close();
     this.finish(this.ending);
@@ -135,6 +146,7 @@ export class AttachClient {
     if (reply.type !== 'attached') throw new GrittyError('bad-message', `expected attached, got ${reply.type}`);
     const attached = reply;
     this.serverId = ack.serverId;
+    this.serverCaps = ack.caps;
     this.session = attached.session;
     this.token = attached.token;
     this.rendered.offset = attached.offset;
@@ -144,7 +156,8 @@ export class AttachClient {
     conn.onClose((reason) => this.onDisconnect(conn, reason));
     // measure the round trip now, so ~# has one to show before the first idle ping
     conn.send({ type: 'ping', ts: Date.now() });
-    for (const data of this.pendingInput.splice(0)) conn.send({ type: 'input', data });
+    this.link.connect(conn, attached, this.serverCaps);
+    this.noteDroppedInput();
   }
 
   private attachRequest(): Message {
@@ -154,7 +167,7 @@ export class AttachClient {
       if (first.kind === 'new') return { type: 'new', spec: { ...first.spec, ...size }, attach: true };
       return { type: 'attach', target: first.target, ...size, create: first.create, repaint };
     }
-    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset }, repaint };
+    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset, link: this.link.state() }, repaint };
   }
 
   private fatalMessage(err: unknown): string {
@@ -167,7 +180,14 @@ export class AttachClient {
   }
 
   private onMessage(msg: Message): void {
-    this.liveness?.heard(Date.now());
+    const now = Date.now();
+    this.liveness?.heard(now);
+    try {
+      if (this.link.handle(msg)) return;
+    } catch (err) {
+      this.conn?.close(isGrittyError(err) ? err : undefined);
+      return;
+    }
     switch (msg.type) {
       case 'output':
         this.rendered.output(msg);
@@ -176,10 +196,11 @@ export class AttachClient {
         this.rendered.snapshot(msg);
         return;
       case 'pong':
-        this.rttMs = Date.now() - msg.ts;
+        this.rttMs = now - msg.ts;
+        this.liveness?.ponged(now);
         return;
       case 'ping':
-        this.conn?.send({ type: 'pong', ts: msg.ts });
+        this.conn?.send({ type: 'pong', ts: msg.ts, ack: this.link.acks() });
         return;
       case 'exit':
         this.end(msg.code, `[session ${this.session?.name} exited${msg.signal !== undefined ? ` on signal ${msg.signal}` : msg.code !== 0 ? ` with status ${msg.code}` : ''}]`);
@@ -218,6 +239,9 @@ export class AttachClient {
   private onDisconnect(conn: Connection, reason: GrittyError | undefined): void {
     if (conn !== this.conn || this.ending !== undefined) return;
     this.conn = undefined;
+    this.link.disconnect();
+    // read the terminal while the link is down, so ~. still works
+    this.options.terminal.input.resume();
     if (reason !== undefined && reason.code !== 'connection-lost') {
       this.end(1, reason.message);
       return;
@@ -257,15 +281,24 @@ export class AttachClient {
   }
 
   private sendInput(data: Buffer): void {
-    if (this.conn !== undefined && !this.conn.isClosed) {
-      this.conn.send({ type: 'input', data });
-      this.liveness?.sent(Date.now());
+    this.droppedInput += this.link.type(data);
+    const connected = this.conn !== undefined && !this.conn.isClosed;
+    if (connected) {
+      // the session is not taking input as fast as it comes: stop reading the terminal, lose nothing
+      if (this.link.input.full) this.options.terminal.input.pause();
       return;
     }
-    const held = this.pendingInput.reduce((n, b) => n + b.length, 0);
-    if (held + data.length <= MAX_PENDING_INPUT_BYTES) this.pendingInput.push(Buffer.from(data));
+    this.noteDroppedInput();
     this.options.onLinkDown();
     this.retryNow?.();
+  }
+
+  /** Typing past the held input while the link is down drops keystrokes: say so, never silently. */
+  private noteDroppedInput(): void {
+    if (this.droppedInput === 0) return;
+    const state = this.conn === undefined ? 'link down' : 'link back';
+    this.status.show(`[gritty] ${state}: ${this.link.input.held} bytes of typing kept for the session, ${this.droppedInput} more dropped`);
+    if (this.conn !== undefined) this.droppedInput = 0;
   }
 
   private suspend(): void {
@@ -288,8 +321,12 @@ export class AttachClient {
       case 'dead':
         conn.socket.destroy();
         return;
+      case 'probe':
+        conn.send({ type: 'ping', ts: now, ack: this.link.acks() });
+        liveness.probed(now);
+        return;
       case 'ping':
-        conn.send({ type: 'ping', ts: now });
+        conn.send({ type: 'ping', ts: now, ack: this.link.acks() });
         liveness.sent(now);
         return;
       case 'ok':

@@ -11,12 +11,27 @@ export function backoffDelay(attempt: number): number {
 export const QUIET_OUTAGE_MS = 1_000;
 
 /**
+ * While typed input waits this long for its acknowledgement, the link is probed with a
+ * ping: a silent network shows while the user types, not a heartbeat timeout later.
+ */
+export const PROBE_AFTER_MS = 2_000;
+/** A probe that hears nothing at all back within this long declares the link dead. */
+export const PROBE_TIMEOUT_MS = 3_000;
+
+export type LivenessVerdict = 'dead' | 'probe' | 'ping' | 'ok';
+
+/**
  * Link liveness judged on the wall clock: dead when nothing arrived for the timeout,
  * so a laptop waking from sleep notices at its first tick rather than a timeout later.
+ * While input is unacknowledged the link is probed sooner, and a probe answered by
+ * nothing at all ends it: typing into a dead link is noticed within seconds. An idle
+ * link keeps the heartbeat timeout.
  */
 export class Liveness {
   private lastHeard: number;
   private lastSent: number;
+  private inputWaitingSince: number | undefined;
+  private probeSentAt: number | undefined;
 
   constructor(
     private readonly intervalMs: number,
@@ -35,9 +50,36 @@ export class Liveness {
     this.lastSent = now;
   }
 
-  /** What to do at a tick: declare the link dead, ping, or nothing. */
-  check(now: number): 'dead' | 'ping' | 'ok' {
+  /** Input went out; until `inputSettled`, the link owes an acknowledgement. */
+  inputSent(now: number): void {
+    this.lastSent = now;
+    this.inputWaitingSince ??= now;
+  }
+
+  /** An acknowledgement came: all input is acknowledged, or some, which restarts the wait. */
+  inputSettled(allAcknowledged: boolean, now: number): void {
+    this.inputWaitingSince = allAcknowledged ? undefined : now;
+  }
+
+  probed(now: number): void {
+    this.lastSent = now;
+    this.probeSentAt = now;
+  }
+
+  /** A pong: the link works both ways. */
+  ponged(now: number): void {
+    this.lastHeard = now;
+    this.probeSentAt = undefined;
+    if (this.inputWaitingSince !== undefined) this.inputWaitingSince = now;
+  }
+
+  /** What to do at a tick: declare the link dead, probe it, ping, or nothing. */
+  check(now: number): LivenessVerdict {
     if (now - this.lastHeard > this.timeoutMs) return 'dead';
+    if (this.probeSentAt !== undefined) {
+      return now - this.probeSentAt >= PROBE_TIMEOUT_MS && this.lastHeard < this.probeSentAt ? 'dead' : 'ok';
+    }
+    if (this.inputWaitingSince !== undefined && now - this.inputWaitingSince >= PROBE_AFTER_MS) return 'probe';
     if (now - this.lastSent >= this.intervalMs || now - this.lastHeard >= this.intervalMs) return 'ping';
     return 'ok';
   }

@@ -10,11 +10,19 @@ export type CloseHandler = (reason: GrittyError | undefined) => void;
 
 /** How long a closed connection waits for the peer to hang up before it is torn down. */
 const CLOSE_LINGER_MS = 5_000;
+/** Messages held for a handler not yet set; past this the socket is not read until one is. */
+const MAX_QUEUED_MESSAGES = 64;
+/**
+ * Bulk (channel) data is written only while less than this waits in the socket, so a
+ * keystroke's echo or a pong never queues behind more than this much of it.
+ */
+const BULK_LOW_WATER_BYTES = 64 * 1024;
 
 /**
  * One framed, validated message stream over a socket. Bad input (a broken frame, an
  * oversized length, a malformed message) is answered with an error frame and closes
- * only this connection. Messages that arrive before a handler is set wait for it.
+ * only this connection. Messages that arrive before a handler is set wait for it, a
+ * bounded number: past that the socket is paused until a handler takes them.
  */
 export class Connection {
   private readonly decoder = new FrameDecoder();
@@ -22,6 +30,7 @@ export class Connection {
   private readonly queued: Message[] = [];
   private readonly closeHandlers: CloseHandler[] = [];
   private closed = false;
+  private pausedByOwner = false;
   private closeReason: GrittyError | undefined;
 
   constructor(readonly socket: Socket) {
@@ -51,6 +60,28 @@ export class Connection {
     while (handler !== undefined && this.handler === handler && this.queued.length > 0) {
       handler(this.queued.shift()!);
     }
+    if (this.queued.length < MAX_QUEUED_MESSAGES && this.socket.isPaused() && !this.pausedByOwner) this.socket.resume();
+  }
+
+  /** Stops reading from the peer (a consumer further on is backed up) until resume(). */
+  pause(): void {
+    this.pausedByOwner = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.pausedByOwner = false;
+    if (this.queued.length < MAX_QUEUED_MESSAGES) this.socket.resume();
+  }
+
+  /** Whether bulk data may be written now without holding up what matters more. */
+  bulkReady(): boolean {
+    return !this.closed && this.socket.writableLength < BULK_LOW_WATER_BYTES;
+  }
+
+  whenBulkReady(callback: () => void): void {
+    if (this.bulkReady()) queueMicrotask(callback);
+    else this.socket.once('drain', callback);
   }
 
   onClose(handler: CloseHandler): void {
@@ -132,7 +163,7 @@ export class Connection {
         return;
       }
       if (this.handler !== undefined) this.handler(msg);
-      else this.queued.push(msg);
+      else if (this.queued.push(msg) >= MAX_QUEUED_MESSAGES) this.socket.pause();
       if (this.closed) return;
     }
   }

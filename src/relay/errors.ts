@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'connection-lost'
   | 'timeout'
   | 'tunnel-failed'
+  | 'channel-refused'
+  | 'channel-closed'
   | 'internal';
 
 export class GrittyError extends Error {

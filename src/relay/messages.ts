@@ -1,4 +1,4 @@
-import { arrayOf, bin, bool, clampedUint, int, num, object, oneOf, optional, str, stringMap, uint, type InferShape, type Shape } from './schema.js';
+import { arrayOf, bin, bool, clampedUint, int, num, object, oneOf, optional, scalarMap, str, stringMap, uint, type InferShape, type Shape } from './schema.js';
 import { MAX_FRAME_BYTES } from './frame.js';
 
 /**
@@ -6,11 +6,13 @@ import { MAX_FRAME_BYTES } from './frame.js';
  * kill-server keep their shape across versions so that a mismatch can be reported
  * and an old daemon can still be stopped.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** What this build's daemon offers; a client may rely only on what the peer lists. */
-export const SERVER_CAPABILITIES = ['resume', 'screen-snapshot', 'tail', 'takeover-token'] as const;
-export const CLIENT_CAPABILITIES = ['resume', 'screen-snapshot'] as const;
+export const SERVER_CAPABILITIES = ['resume', 'screen-snapshot', 'tail', 'takeover-token', 'link', 'channels'] as const;
+export const CLIENT_CAPABILITIES = ['resume', 'screen-snapshot', 'link', 'channels'] as const;
+/** The capability without which a peer is never sent a channel frame. */
+export const CHANNELS_CAPABILITY = 'channels';
 
 /** Largest terminal payload in one frame, leaving room for the envelope. */
 export const MAX_DATA_BYTES = MAX_FRAME_BYTES - 1024;
@@ -21,6 +23,19 @@ export const MAX_NAME_CHARS = 64;
  * daemon over 1 GB, 1 000 x 1 000 about 10 MB.
  */
 export const MAX_TERMINAL_DIMENSION = 1_000;
+
+/**
+ * Terminal input a client may have sent and not had acknowledged: the session holds at
+ * most this much for a PTY whose program is not reading, whatever the client sends.
+ */
+export const INPUT_WINDOW_BYTES = 256 * 1024;
+/** Largest ch-data payload; smaller than output frames so bulk data never holds a keystroke up for long. */
+export const MAX_CHANNEL_CHUNK_BYTES = 64 * 1024;
+/** Channels open at once on one session; each holds at most a window of memory per direction. */
+export const MAX_CHANNELS = 128;
+/** Recently closed channels a peer remembers, so a resume can tell the other side how they ended. */
+export const MAX_CLOSED_CHANNELS = 64;
+export const MAX_REASON_CHARS = 256;
 
 const dimension = clampedUint(MAX_TERMINAL_DIMENSION);
 const target = str(256);
@@ -48,6 +63,20 @@ export const sessionInfo = object({
   offset: uint(),
 });
 
+const channelAck = object({ id: uint(), offset: uint(), eof: optional(bool()) });
+/** What a receiver has consumed: terminal input written to the PTY, channel data written out. */
+const ackShape = { input: optional(uint()), channels: optional(arrayOf(channelAck, MAX_CHANNELS)) };
+const acks = object(ackShape);
+/**
+ * One side's channels at a resume: for each, whether it is open (not just being
+ * decided), how much it has received, and whether the stream's end arrived; and the
+ * channels it closed recently, with why. The other side resends from there.
+ */
+const linkState = object({
+  channels: arrayOf(object({ id: uint(), open: bool(), recv: uint(), eof: bool() }), MAX_CHANNELS),
+  closed: arrayOf(object({ id: uint(), reason: optional(str(MAX_REASON_CHARS)) }), MAX_CLOSED_CHANNELS),
+});
+
 /** Every message, by its `type`. The TypeScript union below is derived from this table. */
 export const MESSAGE_SHAPES = {
   // handshake (frozen across versions)
@@ -62,7 +91,7 @@ export const MESSAGE_SHAPES = {
     target,
     cols: dimension,
     rows: dimension,
-    resume: optional(object({ token: str(128), offset: uint() })),
+    resume: optional(object({ token: str(128), offset: uint(), link: optional(linkState) })),
     create: optional(sessionSpec),
     repaint: bool(),
   },
@@ -75,17 +104,25 @@ export const MESSAGE_SHAPES = {
   sessions: { sessions: arrayOf(sessionInfo, 100_000) },
 
   // session stream
-  attached: { session: sessionInfo, token: str(128), offset: uint(), lost: uint() },
+  attached: { session: sessionInfo, token: str(128), offset: uint(), lost: uint(), input: optional(uint()), link: optional(linkState) },
   snapshot: { offset: uint(), data: bin(MAX_FRAME_BYTES), lost: uint() },
-  output: { offset: uint(), data: bin(MAX_FRAME_BYTES) },
-  input: { data: bin(MAX_FRAME_BYTES) },
+  output: { offset: uint(), data: bin(MAX_FRAME_BYTES), ack: optional(uint()) },
+  input: { offset: optional(uint()), data: bin(MAX_FRAME_BYTES) },
   resize: { cols: dimension, rows: dimension },
-  ping: { ts: num() },
-  pong: { ts: num() },
+  ping: { ts: num(), ack: optional(acks) },
+  pong: { ts: num(), ack: optional(acks) },
+  ack: ackShape,
   exit: { code: int(), signal: optional(uint()) },
   detach: {},
   repaint: {},
   detached: { reason: oneOf('taken-over', 'killed', 'server-shutdown', 'evicted'), by: optional(str(256)) },
+
+  // channels (only to a peer that lists the `channels` capability)
+  'ch-open': { id: uint(), kind: str(32), params: scalarMap(16, 4096) },
+  'ch-accept': { id: uint() },
+  'ch-data': { id: uint(), offset: uint(), data: bin(MAX_CHANNEL_CHUNK_BYTES) },
+  'ch-eof': { id: uint(), offset: uint() },
+  'ch-close': { id: uint(), reason: optional(str(MAX_REASON_CHARS)) },
 } as const satisfies Record<string, Shape>;
 
 export type MessageType = keyof typeof MESSAGE_SHAPES;
@@ -96,3 +133,5 @@ export type SessionSpec = ReturnType<typeof sessionSpec.parse>;
 export type SessionInfo = ReturnType<typeof sessionInfo.parse>;
 export type DetachReason = MessageOf<'detached'>['reason'];
 export type TailFrom = MessageOf<'tail'>['from'];
+export type Acks = ReturnType<typeof acks.parse>;
+export type LinkState = ReturnType<typeof linkState.parse>;

@@ -147,3 +147,25 @@ export function object<S extends Shape>(shape: S): Field<InferShape<S>> {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
+
+export type Scalar = string | number | boolean;
+
+/** A flat map of short scalars: channel parameters. Keys are bounded like values. */
+export function scalarMap(maxEntries: number, maxChars: number): Field<Record<string, Scalar>> {
+  return {
+    parse(value, path) {
+      if (!isPlainObject(value)) fail(path, 'a map', value);
+      const entries = Object.entries(value);
+      if (entries.length > maxEntries) throw new GrittyError('bad-message', `field ${path}: more than ${maxEntries} entries`);
+      const out: Record<string, Scalar> = {};
+      for (const [key, item] of entries) {
+        if (key.length > 64) throw new GrittyError('bad-message', `field ${path}: a key is longer than 64 characters`);
+        if (typeof item === 'string') out[key] = str(maxChars).parse(item, `${path}.${key}`);
+        else if (typeof item === 'boolean') out[key] = item;
+        else if (typeof item === 'number' && Number.isFinite(item)) out[key] = item;
+        else fail(`${path}.${key}`, 'a string, number or boolean', item);
+      }
+      return out;
+    },
+  };
+}

@@ -3,6 +3,12 @@ import type { SessionSpec } from '../relay/messages.js';
 import type { Session } from './session.js';
 import type { SessionTable } from './session-table.js';
 
+/** Who made a request: a printable name for people and logs, and what its client can do. */
+export interface Peer {
+  by: string;
+  caps: readonly string[];
+}
+
 /** What a request handler may use of the daemon. */
 export interface DaemonContext {
   readonly sessions: SessionTable;

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { homedir } from 'node:os';
+import type { ChannelAcceptor } from '../relay/channel-mux.js';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
 import { PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type SessionSpec } from '../relay/messages.js';
 import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
-import type { DaemonContext } from './context.js';
+import type { DaemonContext, Peer } from './context.js';
 import { spawnPty } from './pty.js';
 import { handleAttach } from './requests/attach.js';
 import { handleKillServer } from './requests/kill-server.js';
@@ -43,6 +44,8 @@ export class Daemon implements DaemonContext {
   readonly startedAt = Date.now();
   readonly log: Logger;
   private readonly screens = new ScreenHost();
+  /** No channel kinds are served yet: every open is refused with the reason. */
+  private readonly acceptor: ChannelAcceptor = (kind) => Promise.reject(new GrittyError('channel-refused', `this server has no ${kind} channels`));
   private server: Server | undefined;
   private readonly sweep: NodeJS.Timeout;
   private readonly stopped: Promise<void>;
@@ -83,7 +86,7 @@ export class Daemon implements DaemonContext {
     if (!spawned.ok) throw new GrittyError('spawn-failed', spawned.error);
     const ring = new RingBuffer(this.options.ringBytes);
     const screen = this.screens.open(id, ring, spec.cols, spec.rows);
-    const session = new Session(id, name, spawned.pty, screen, ring, { cols: spec.cols, rows: spec.rows }, KILL_GRACE_MS);
+    const session = new Session({ id, name, pty: spawned.pty, screen, ring, cols: spec.cols, rows: spec.rows, killGraceMs: KILL_GRACE_MS, acceptor: this.acceptor });
     this.sessions.add(session);
     session.onEnded(() => this.log.info(`session ${session.name} (${id}) ended`));
     this.log.info(`session ${name} (${id}) started, pid ${spawned.pty.pid}`);
@@ -121,15 +124,15 @@ export class Daemon implements DaemonContext {
         `this daemon speaks protocol ${PROTOCOL_VERSION}, the client ${hello.version}; upgrade one side, or stop this daemon with gritty kill-server`,
       );
     }
-    await this.route(conn, request, `${hello.clientName} (${hello.deviceId.slice(0, 8)})`);
+    await this.route(conn, request, { by: `${hello.clientName} (${hello.deviceId.slice(0, 8)})`, caps: hello.caps });
   }
 
-  private async route(conn: Connection, msg: Message, by: string): Promise<void> {
+  private async route(conn: Connection, msg: Message, peer: Peer): Promise<void> {
     switch (msg.type) {
       case 'new':
-        return handleNew(this, conn, msg, by);
+        return handleNew(this, conn, msg, peer);
       case 'attach':
-        return handleAttach(this, conn, msg, by);
+        return handleAttach(this, conn, msg, peer);
       case 'tail':
         return handleTail(this, conn, msg);
       case 'list':
@@ -157,6 +160,12 @@ export class Daemon implements DaemonContext {
       case 'detach':
       case 'repaint':
       case 'detached':
+      case 'ack':
+      case 'ch-open':
+      case 'ch-accept':
+      case 'ch-data':
+      case 'ch-eof':
+      case 'ch-close':
         throw new GrittyError('bad-message', `${msg.type} is not a request`);
       default:
         return assertNever(msg);

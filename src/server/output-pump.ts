@@ -22,6 +22,8 @@ export class OutputPump {
       onFellBehind(lost: number): void;
       /** Everything the ring holds has been written. */
       onCaughtUp(): void;
+      /** An input acknowledgement to carry on the next frame, if one is due. */
+      takeAck?(): number | undefined;
     },
   ) {}
 
@@ -51,7 +53,7 @@ export class OutputPump {
       const offset = this.cursor;
       const data = this.ring.read(offset, OUTPUT_CHUNK_BYTES);
       this.cursor += data.length;
-      if (!this.conn.send({ type: 'output', offset, data })) {
+      if (!this.conn.send({ type: 'output', offset, data, ack: this.events.takeAck?.() })) {
         this.waitingForDrain = true;
         this.conn.onDrain(() => {
           this.waitingForDrain = false;

@@ -12,11 +12,27 @@ export class PtyWriter {
   private readonly queue: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private _written = 0;
+  private onProgress: (() => void) | undefined;
 
   constructor(private readonly fd: number) {}
 
+  /** Bytes the PTY has taken (or that were dropped because it is gone). */
+  get written(): number {
+    return this._written;
+  }
+
+  /** Called when queued bytes were taken later, on a retry. */
+  onWritten(listener: () => void): void {
+    this.onProgress = listener;
+  }
+
   write(data: Buffer): void {
-    if (this.closed || data.length === 0) return;
+    if (data.length === 0) return;
+    if (this.closed) {
+      this._written += data.length;
+      return;
+    }
     if (this.queue.length > 0) {
       this.queue.push(Buffer.from(data));
       return;
@@ -28,10 +44,12 @@ export class PtyWriter {
     }
   }
 
+  /** The PTY is gone: what waited is dropped, and counted as taken so no sender waits for it. */
   close(): void {
     this.closed = true;
-    this.queue.length = 0;
+    for (const data of this.queue.splice(0)) this._written += data.length;
     clearTimeout(this.timer);
+    this.onProgress?.();
   }
 
   /** Writes what the kernel takes; returns the rest, or undefined when all went. */
@@ -39,9 +57,12 @@ export class PtyWriter {
     let offset = 0;
     while (offset < data.length) {
       try {
-        offset += writeSync(this.fd, data, offset);
+        const n = writeSync(this.fd, data, offset);
+        offset += n;
+        this._written += n;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return data.subarray(offset);
+        this._written += data.length - offset;
         this.close();
         return undefined;
       }
@@ -51,15 +72,17 @@ export class PtyWriter {
 
   private schedule(): void {
     this.timer = setTimeout(() => {
+      const before = this._written;
       while (this.queue.length > 0 && !this.closed) {
         const rest = this.writeSome(this.queue[0]!);
         if (rest !== undefined) {
           this.queue[0] = rest;
           this.schedule();
-          return;
+          break;
         }
         this.queue.shift();
       }
+      if (this._written !== before) this.onProgress?.();
     }, RETRY_MS);
   }
 }

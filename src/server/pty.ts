@@ -25,6 +25,10 @@ export interface Pty {
   onData(listener: (data: Buffer) => void): void;
   onExit(listener: (status: ExitStatus) => void): void;
   write(data: Buffer): void;
+  /** Input bytes the PTY has taken so far (what a client's input is acknowledged up to). */
+  readonly written: number;
+  /** Called when input that had to wait was taken later. */
+  onWritten(listener: () => void): void;
   resize(cols: number, rows: number): void;
   /** Name of the terminal's foreground process, where the OS tells. */
   foreground(): string | undefined;
@@ -61,6 +65,10 @@ export function spawnPty(options: PtyOptions): SpawnResult {
       proc.onExit(({ exitCode, signal }) => listener({ code: exitCode, signal: signal === 0 ? undefined : signal }));
     },
     write: (data) => writer.write(data),
+    get written() {
+      return writer.written;
+    },
+    onWritten: (listener) => writer.onWritten(listener),
     resize: (cols, rows) => {
       try {
         proc.resize(cols, rows);

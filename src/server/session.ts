@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import type { ChannelAcceptor } from '../relay/channel-mux.js';
 import type { Connection } from '../relay/connection.js';
-import type { DetachReason, Message, SessionInfo, TailFrom } from '../relay/messages.js';
+import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
+import type { DetachReason, LinkState, Message, SessionInfo, TailFrom } from '../relay/messages.js';
 import { OutputPump } from './output-pump.js';
 import type { ExitStatus, Pty } from './pty.js';
 import { planReplay } from './replay.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { Screen } from './screen.js';
+import { SessionLink } from './session-link.js';
 
 /**
  * A client that stopped sending anything (it pings every 5 s when idle) for this long
@@ -16,11 +19,13 @@ export const CLIENT_SILENCE_LIMIT_MS = 45_000;
 export interface AttachRequest {
   cols: number;
   rows: number;
-  /** What the same client had rendered before its connection dropped. */
-  resume: { token: string; offset: number } | undefined;
+  /** What the same client had rendered (and holds of its channels) before its connection dropped. */
+  resume: { token: string; offset: number; link?: LinkState } | undefined;
   /** Paint the current screen on a fresh attach (off with --no-redraw). */
   repaint: boolean;
   by: string;
+  /** The client's capabilities from its hello. */
+  caps: readonly string[];
 }
 
 interface Viewer {
@@ -32,6 +37,20 @@ interface Viewer {
 interface Client extends Viewer {
   token: string;
   by: string;
+}
+
+export interface SessionOptions {
+  id: string;
+  name: string;
+  pty: Pty;
+  screen: Screen;
+  ring: RingBuffer;
+  cols: number;
+  rows: number;
+  /** How long a killed shell has after SIGHUP before SIGKILL. */
+  killGraceMs: number;
+  /** Decides on channels the attached client opens. */
+  acceptor: ChannelAcceptor;
 }
 
 /** Outcome of an attach that could not proceed. */
@@ -55,21 +74,26 @@ export class Session {
   private readonly exitListeners: (() => void)[] = [];
   private cols: number;
   private rows: number;
+  private readonly link: SessionLink;
 
-  constructor(
-    readonly id: string,
-    public name: string,
-    private readonly pty: Pty,
-    private readonly screen: Screen,
-    ring: RingBuffer,
-    size: { cols: number; rows: number },
-    private readonly killGraceMs: number,
-  ) {
-    this.ring = ring;
-    this.cols = size.cols;
-    this.rows = size.rows;
-    pty.onData((data) => this.onOutput(data));
-    pty.onExit((status) => this.onExit(status));
+  readonly id: string;
+  name: string;
+  private readonly pty: Pty;
+  private readonly screen: Screen;
+  private readonly killGraceMs: number;
+
+  constructor(options: SessionOptions) {
+    this.id = options.id;
+    this.name = options.name;
+    this.pty = options.pty;
+    this.screen = options.screen;
+    this.ring = options.ring;
+    this.killGraceMs = options.killGraceMs;
+    this.cols = options.cols;
+    this.rows = options.rows;
+    this.link = new SessionLink(options.pty, options.acceptor);
+    this.pty.onData((data) => this.onOutput(data));
+    this.pty.onExit((status) => this.onExit(status));
   }
 
   get isAttached(): boolean {
@@ -108,6 +132,7 @@ export class Session {
     this.token = token;
     this.lastAttachedBy = req.by;
     this.dropClient('taken-over', req.by);
+    if (req.resume === undefined) this.link.end(`session ${this.name} was attached by ${req.by}`);
     this.resize(req.cols, req.rows);
     this.activeAt = Date.now();
 
@@ -121,12 +146,14 @@ export class Session {
         // a live client that fell behind has the history it saw: repaint just the screen
         onFellBehind: (lost) => void this.repaint(client, lost, 0),
         onCaughtUp: () => this.sendExitIfDone(client),
+        takeAck: () => this.link.input.takeAck(),
       }),
     };
     this.client = client;
     client.pump.stop();
     conn.onClose(() => {
       client.pump.stop();
+      this.link.disconnect(conn);
       if (this.client === client) this.client = undefined;
     });
 
@@ -141,8 +168,9 @@ export class Session {
       lost = plan.kind === 'repaint' ? plan.lost : 0;
     }
     if (this.client !== client || conn.isClosed) return undefined;
-    conn.send({ type: 'attached', session: this.info(), token, offset: start, lost });
+    conn.send({ type: 'attached', session: this.info(), token, offset: start, lost, ...this.link.offer(req.caps) });
     if (snapshot !== undefined) conn.send({ type: 'snapshot', offset: start, data: snapshot, lost });
+    this.link.connect(conn, req.caps, req.resume?.link);
     conn.setHandler((msg) => this.onClientMessage(client, msg));
     client.pump.restartAt(start);
     return undefined;
@@ -187,6 +215,7 @@ export class Session {
     if (client === undefined) return;
     this.client = undefined;
     client.pump.stop();
+    this.link.end(detachReasonText(this.name, reason, by));
     client.conn.send({ type: 'detached', reason, by });
     client.conn.close();
   }
@@ -213,6 +242,12 @@ export class Session {
     this.pty.kill('SIGHUP');
   }
 
+  /** Opens a channel to the attached client; rejects at once with the reason when none can take it. */
+  openChannel(kind: string, params: Record<string, string | number | boolean>): ReturnType<SessionLink['channels']['open']> {
+    if (this.client === undefined) return Promise.reject(new GrittyError('channel-refused', `no client is attached to session ${this.name}`));
+    return this.link.channels.open(kind, params);
+  }
+
   private resize(cols: number, rows: number): void {
     if (cols === this.cols && rows === this.rows) return;
     this.cols = cols;
@@ -223,18 +258,16 @@ export class Session {
 
   private onClientMessage(client: Client, msg: Message): void {
     client.lastHeard = Date.now();
+    if (msg.type === 'input') this.activeAt = client.lastHeard;
+    try {
+      if (this.link.handle(msg)) return;
+    } catch (err) {
+      client.conn.close(isGrittyError(err) ? err : undefined);
+      return;
+    }
     switch (msg.type) {
-      case 'input':
-        this.activeAt = client.lastHeard;
-        if (this.exitStatus === undefined) this.pty.write(msg.data);
-        return;
       case 'resize':
         this.resize(msg.cols, msg.rows);
-        return;
-      case 'ping':
-        client.conn.send({ type: 'pong', ts: msg.ts });
-        return;
-      case 'pong':
         return;
       case 'repaint':
         client.pump.stop();
@@ -243,6 +276,7 @@ export class Session {
       case 'detach':
         if (this.client === client) this.client = undefined;
         client.pump.stop();
+        this.link.end(`the client detached from session ${this.name}`);
         client.conn.close();
         return;
       default:
@@ -271,6 +305,8 @@ export class Session {
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
     this.screen.close();
+    this.link.end(`session ${this.name} exited`);
+    this.link.input.close();
     for (const listener of this.exitListeners) listener();
   }
 
@@ -279,5 +315,20 @@ export class Session {
     if (status === undefined) return;
     viewer.conn.send({ type: 'exit', code: status.code, signal: status.signal });
     viewer.conn.close();
+  }
+}
+
+function detachReasonText(name: string, reason: DetachReason, by: string | undefined): string {
+  switch (reason) {
+    case 'taken-over':
+      return `session ${name} was taken over by ${by ?? 'another client'}`;
+    case 'killed':
+      return `session ${name} was killed`;
+    case 'server-shutdown':
+      return 'the gritty server shut down';
+    case 'evicted':
+      return `the client stayed away from session ${name} past the eviction limit`;
+    default:
+      return assertNever(reason);
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
 import { frameHeader } from '../../src/relay/frame.js';
 import { encode } from '../../src/relay/codec.js';
+import { PROTOCOL_VERSION } from '../../src/relay/messages.js';
 import type { Message } from '../../src/relay/messages.js';
 import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession, frameOf, helloOf, waitFor } from '../helpers/protocol.js';
@@ -205,11 +206,11 @@ describe('a client of another protocol version', () => {
     for (const request of [{ type: 'list' }, { type: 'attach', target: 'echo', cols: 80, rows: 24, repaint: false }, { type: 'kill-session', target: 'echo' }]) {
       const { client, ack } = await RawClient.open(world.ctlSocket, 99);
       opened.push(client);
-      expect(ack.version).toBe(1);
+      expect(ack.version).toBe(PROTOCOL_VERSION);
       client.send(request);
       const err = errorIn(await answerOf(client));
       expect(err.code).toBe('version-mismatch');
-      expect(err.message).toMatch(/\b1\b/);
+      expect(err.message).toMatch(new RegExp(`\\b${PROTOCOL_VERSION}\\b`));
       expect(err.message).toMatch(/\b99\b/);
     }
     await expectStillEchoing();

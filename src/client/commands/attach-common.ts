@@ -35,6 +35,7 @@ export async function runAttached(
     escapes: options.escape !== false && !settings.noEscape,
     repaint: options.redraw !== false && !settings.noRedraw,
     heartbeat: { intervalMs: settings.heartbeatIntervalMs, timeoutMs: settings.heartbeatTimeoutMs },
+    acceptor: (kind) => Promise.reject(new GrittyError('channel-refused', `this client accepts no ${kind} channels`)),
   });
   const ending = await client.run();
   // bracketed lines are reports ([detached …], [session … exited]); anything else is an error

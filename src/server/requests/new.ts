@@ -1,16 +1,16 @@
 import type { Connection } from '../../relay/connection.js';
 import type { MessageOf } from '../../relay/messages.js';
-import type { DaemonContext } from '../context.js';
+import type { DaemonContext, Peer } from '../context.js';
 import { attachTo } from './attach.js';
 
 /** new: spawn a session; with `attach` the connection becomes its client. */
-export async function handleNew(ctx: DaemonContext, conn: Connection, msg: MessageOf<'new'>, by: string): Promise<void> {
+export async function handleNew(ctx: DaemonContext, conn: Connection, msg: MessageOf<'new'>, peer: Peer): Promise<void> {
   const session = ctx.createSession(msg.spec);
   if (!msg.attach) {
     conn.send({ type: 'created', session: session.info() });
     conn.close();
     return;
   }
-  await attachTo(ctx, conn, session, { cols: msg.spec.cols, rows: msg.spec.rows, resume: undefined, repaint: false }, by);
+  await attachTo(ctx, conn, session, { cols: msg.spec.cols, rows: msg.spec.rows, resume: undefined, repaint: false }, peer);
 }
 

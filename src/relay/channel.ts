@@ -1,0 +1,148 @@
+import { Duplex } from 'node:stream';
+import { GrittyError } from './errors.js';
+import type { Scalar } from './schema.js';
+import { ReceiveCursor, SendWindow } from './send-window.js';
+
+export type ChannelParams = Record<string, Scalar>;
+
+/**
+ * opening: this side asked, the other has not answered. accepting: the other side
+ * asked, this side is deciding. open: both ends may send.
+ */
+export type ChannelPhase = 'opening' | 'accepting' | 'open';
+
+/** Where our own end of the stream stands. */
+type EofOut = 'none' | 'pending' | 'sent' | 'acked';
+
+/** What a channel needs of the multiplexer that carries it. */
+export interface ChannelCarrier {
+  /** Data or an end of stream is waiting to be sent. */
+  wake(): void;
+  /** The reader took data (or the end) out of the channel: an acknowledgement may be due. */
+  consumed(channel: Channel): void;
+  /** The stream was destroyed on this side; `reason` is for the peer. */
+  closedHere(channel: Channel, reason: string | undefined): void;
+}
+
+/**
+ * One channel as a byte stream: what is written goes out with offsets and is held
+ * until the peer acknowledges it (at most the window in flight); what arrives is
+ * pushed to the reader and acknowledged once read. The write callback waits while
+ * the window is full, so a producer piped in stops reading its source.
+ */
+export class Channel extends Duplex {
+  readonly out: SendWindow;
+  readonly in = new ReceiveCursor(0);
+  phase: ChannelPhase;
+  eofOut: EofOut = 'none';
+  /** The offset at which the peer's stream ends, once it said so. */
+  eofIn: number | undefined;
+  /** Consumed offset (and end) last reported to the peer. */
+  reported = { offset: 0, eof: false };
+  private blockedWrite: (() => void) | undefined;
+  private finalCallback: (() => void) | undefined;
+  private closedByPeer = false;
+
+  constructor(
+    readonly id: number,
+    readonly kind: string,
+    readonly params: ChannelParams,
+    phase: ChannelPhase,
+    window: number,
+    private readonly carrier: ChannelCarrier,
+  ) {
+    super({ allowHalfOpen: true, readableHighWaterMark: window, writableHighWaterMark: window });
+    this.phase = phase;
+    this.out = new SendWindow(0, window);
+    this.once('end', () => carrier.consumed(this));
+  }
+
+  /** Bytes of the peer's stream that the reader has taken. */
+  get consumedOffset(): number {
+    return this.in.received - this.readableLength;
+  }
+
+  get eofConsumed(): boolean {
+    return this.readableEnded;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.out.push(chunk);
+    this.carrier.wake();
+    if (this.out.space > 0) callback();
+    else this.blockedWrite = callback;
+  }
+
+  /** 'finish' only once the peer has read our end: every byte written is then delivered. */
+  override _final(callback: (error?: Error | null) => void): void {
+    this.eofOut = 'pending';
+    this.finalCallback = callback;
+    this.carrier.wake();
+  }
+
+  override _read(): void {
+    // data is pushed as it arrives; consumption is seen in read()
+  }
+
+  /** Every way of consuming (a 'data' listener, pipe, read()) goes through here: report what was taken. */
+  override read(size?: number): unknown {
+    const chunk: unknown = super.read(size);
+    if (chunk !== null) this.carrier.consumed(this);
+    return chunk;
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.closedByPeer) this.carrier.closedHere(this, error?.message);
+    this.blockedWrite = undefined;
+    this.finalCallback = undefined;
+    callback(error);
+  }
+
+  /** The peer acknowledged consuming everything before `offset` (and the end, with `eof`). */
+  onAck(offset: number, eof: boolean): void {
+    this.out.ack(offset);
+    if (eof && this.eofOut === 'sent' && this.out.acked === this.out.end) {
+      this.eofOut = 'acked';
+      const done = this.finalCallback;
+      this.finalCallback = undefined;
+      done?.();
+    }
+    if (this.blockedWrite !== undefined && this.out.space > 0) {
+      const resume = this.blockedWrite;
+      this.blockedWrite = undefined;
+      resume();
+    }
+  }
+
+  /** Data from the peer; a resend of what arrived before is dropped. */
+  deliver(offset: number, data: Buffer): void {
+    if (this.eofIn !== undefined && offset + data.length > this.eofIn) {
+      throw new GrittyError('bad-message', `channel ${this.id}: data past the end of its stream`);
+    }
+    const fresh = this.in.accept(offset, data);
+    if (fresh === undefined || this.destroyed) return;
+    if (this.in.received - this.consumedOffset > this.out.capacity + fresh.length) {
+      throw new GrittyError('bad-message', `channel ${this.id}: the peer sent past its window`);
+    }
+    this.push(fresh);
+    // a flowing reader with nothing buffered gets the data inside push(), never through read()
+    this.carrier.consumed(this);
+  }
+
+  /** The peer's stream ends at `offset`. */
+  deliverEof(offset: number): void {
+    if (this.eofIn !== undefined) return;
+    if (offset !== this.in.received) {
+      throw new GrittyError('bad-message', `channel ${this.id}: end of stream at ${offset}, but ${this.in.received} bytes arrived`);
+    }
+    this.eofIn = offset;
+    if (!this.destroyed) this.push(null);
+  }
+
+  /** The peer closed the channel: with a reason it failed, without one it just ended. */
+  closeFromPeer(reason: string | undefined): void {
+    if (this.destroyed) return;
+    this.closedByPeer = true;
+    this.destroy(reason === undefined ? undefined : new GrittyError('channel-closed', reason));
+  }
+}

@@ -1,0 +1,78 @@
+import { GrittyError } from '../relay/errors.js';
+import { INPUT_WINDOW_BYTES } from '../relay/messages.js';
+import { ReceiveCursor } from '../relay/send-window.js';
+import type { Pty } from './pty.js';
+
+/** An acknowledgement below half a window waits this long for an output frame to ride on. */
+const ACK_DELAY_MS = 5;
+
+/**
+ * A session's terminal input: offsets from the session's start, so a resent frame after
+ * a reconnect is written once, and acknowledgements of what the PTY took, which are the
+ * client's flow-control credit and resend point.
+ */
+export class InputSink {
+  private readonly cursor = new ReceiveCursor(0);
+  private reported = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly pty: Pty,
+    private readonly sendAck: (offset: number) => void,
+  ) {
+    pty.onWritten(() => this.progress());
+  }
+
+  /** Where the client's input continues: everything before it is in the session. */
+  get received(): number {
+    return this.cursor.received;
+  }
+
+  /** Takes input at `offset` (no offset: appended as is, for simple scripted peers). */
+  receive(offset: number | undefined, data: Buffer): void {
+    const fresh = offset === undefined ? this.append(data) : this.cursor.accept(offset, data);
+    if (fresh === undefined) return;
+    if (this.cursor.received - this.pty.written > INPUT_WINDOW_BYTES) {
+      throw new GrittyError('bad-message', `input beyond the ${INPUT_WINDOW_BYTES}-byte window: wait for acknowledgements`);
+    }
+    this.pty.write(fresh);
+    this.progress();
+  }
+
+  /** The acknowledgement due, taken for a frame about to be sent. */
+  takeAck(): number | undefined {
+    const written = this.pty.written;
+    if (written === this.reported) return undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.reported = written;
+    return written;
+  }
+
+  /** Reports everything taken so far on the next frame, as after a resume. */
+  forgetReported(): void {
+    this.reported = -1;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+  }
+
+  private append(data: Buffer): Buffer {
+    this.cursor.received += data.length;
+    return data;
+  }
+
+  private progress(): void {
+    const unreported = this.pty.written - this.reported;
+    if (unreported <= 0) return;
+    if (unreported >= INPUT_WINDOW_BYTES / 2) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), ACK_DELAY_MS);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const offset = this.takeAck();
+    if (offset !== undefined) this.sendAck(offset);
+  }
+}

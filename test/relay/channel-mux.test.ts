@@ -1,0 +1,191 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, test } from 'vitest';
+import { CHANNEL_WINDOW_BYTES, ChannelMux, type ChannelAcceptor } from '../../src/relay/channel-mux.js';
+import type { Connection } from '../../src/relay/connection.js';
+import { isGrittyError } from '../../src/relay/errors.js';
+import { linkPair } from '../helpers/link-pair.js';
+import { waitFor } from '../helpers/protocol.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** Reads a stream to its end and returns the bytes. */
+function collect(stream: Duplex): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+function sha(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Routes every message of `conn` to `mux`; a protocol violation closes the connection with it. */
+function carry(conn: Connection, mux: ChannelMux): void {
+  mux.attachLink(conn);
+  conn.setHandler((msg) => {
+    try {
+      mux.handle(msg);
+    } catch (err) {
+      conn.close(isGrittyError(err) ? err : undefined);
+    }
+  });
+}
+
+async function connected(session: ChannelMux, laptop: ChannelMux, resume: boolean): Promise<{ close(): void }> {
+  const pair = await linkPair();
+  cleanups.push(() => pair.close());
+  const sessionState = session.state();
+  const laptopState = laptop.state();
+  carry(pair.a, session);
+  carry(pair.b, laptop);
+  if (resume) {
+    session.resume(laptopState);
+    laptop.resume(sessionState);
+  }
+  return { close: () => pair.close() };
+}
+
+const echo: ChannelAcceptor = async (kind) => {
+  if (kind !== 'echo') throw new Error(`no ${kind} here`);
+  return (stream) => stream.pipe(stream);
+};
+
+describe('ChannelMux over a real socket', () => {
+  test('a channel carries 8 MiB each way byte-exactly and ends cleanly on both sides', async () => {
+    const session = new ChannelMux('session', async () => (stream) => void collect(stream).then((data) => stream.end(data)));
+    const laptop = new ChannelMux('laptop', echo);
+    await connected(session, laptop, false);
+    const stream = await laptop.open('upper', {});
+    const payload = randomBytes(8 << 20);
+    const back = collect(stream);
+    stream.end(payload);
+    expect(sha(await back)).toBe(sha(payload));
+    await waitFor(() => session.size === 0 && laptop.size === 0, { what: 'both sides to forget the channel' });
+  });
+
+  test('a refused open rejects with the acceptor’s reason', async () => {
+    const session = new ChannelMux('session', echo);
+    const laptop = new ChannelMux('laptop', async () => {
+      throw new Error('forwarding is off on this laptop');
+    });
+    await connected(session, laptop, false);
+    const err = await session.open('agent', {}).catch((e: unknown) => e);
+    expect(isGrittyError(err, 'channel-refused')).toBe(true);
+    expect((err as Error).message).toBe('forwarding is off on this laptop');
+    expect(session.size + laptop.size).toBe(0);
+  });
+
+  test('a reader that stops reading stops its writer: at most a window is held at either end', async () => {
+    let sink: Duplex | undefined;
+    const session = new ChannelMux('session', async () => (stream) => {
+      sink = stream;
+      stream.pause();
+    });
+    const laptop = new ChannelMux('laptop', echo);
+    await connected(session, laptop, false);
+    const stream = await laptop.open('sink', {});
+    let written = 0;
+    const chunk = Buffer.alloc(16 * 1024, 1);
+    // write until the channel says stop, as a piped producer would
+    while (stream.write(chunk)) written += chunk.length;
+    written += chunk.length;
+    await waitFor(() => sink !== undefined && sink.readableLength > 0, { what: 'data at the stalled reader' });
+    const stalled = await new Promise<boolean>((resolve) => {
+      let drained = false;
+      stream.once('drain', () => (drained = true));
+      setTimeout(() => resolve(!drained), 300);
+    });
+    expect(stalled).toBe(true);
+    expect(sink!.readableLength).toBeLessThanOrEqual(CHANNEL_WINDOW_BYTES);
+    expect(written).toBeLessThanOrEqual(CHANNEL_WINDOW_BYTES * 2 + chunk.length);
+    // the reader resumes: the writer may go on, and every byte arrives
+    const got = collect(sink!);
+    sink!.resume();
+    stream.end();
+    expect((await got).length).toBe(written);
+  });
+
+  test('a stream survives its link dying mid-transfer: after a resume on a new link it completes byte-exactly', async () => {
+    let received: Promise<Buffer> | undefined;
+    const session = new ChannelMux('session', async () => (stream) => {
+      received = collect(stream);
+    });
+    const laptop = new ChannelMux('laptop', echo);
+    const first = await connected(session, laptop, false);
+    const stream = await laptop.open('upload', {});
+    const payload = randomBytes(6 << 20);
+    let sent = 0;
+    const writeSome = (upTo: number): void => {
+      while (sent < upTo) {
+        const end = Math.min(upTo, sent + 100_000);
+        stream.write(payload.subarray(sent, end));
+        sent = end;
+      }
+    };
+    writeSome(3 << 20);
+    await waitFor(() => received !== undefined);
+    // the link dies with frames in flight: whatever the kernel held is lost
+    first.close();
+    session.detachLink();
+    laptop.detachLink();
+    writeSome(payload.length);
+    stream.end();
+    await connected(session, laptop, true);
+    expect(sha(await received!)).toBe(sha(payload));
+  });
+
+  test('an open made while the link is down reaches the other side on resume', async () => {
+    const session = new ChannelMux('session', echo);
+    const laptop = new ChannelMux('laptop', echo);
+    const opened = session.open('echo', {});
+    await connected(session, laptop, true);
+    const stream = await opened;
+    const back = collect(stream);
+    stream.end('ping');
+    expect((await back).toString()).toBe('ping');
+  });
+
+  test('a peer that sends past the window, or on an id of the other side’s numbering, loses its connection', async () => {
+    const pair = await linkPair();
+    cleanups.push(() => pair.close());
+    const session = new ChannelMux('session', async () => (stream) => stream.pause());
+    carry(pair.a, session);
+    const closed = new Promise<string | undefined>((resolve) => pair.a.onClose((reason) => resolve(reason?.message)));
+    pair.b.send({ type: 'ch-open', id: 2, kind: 'x', params: {} });
+    await waitFor(() => session.size === 1);
+    for (let offset = 0; offset <= CHANNEL_WINDOW_BYTES * 2; offset += 65_536) {
+      pair.b.send({ type: 'ch-data', id: 2, offset, data: Buffer.alloc(65_536) });
+    }
+    expect(await closed).toMatch(/past its window/);
+
+    const other = await linkPair();
+    cleanups.push(() => other.close());
+    const fresh = new ChannelMux('session', echo);
+    carry(other.a, fresh);
+    const refused = new Promise<string | undefined>((resolve) => other.a.onClose((reason) => resolve(reason?.message)));
+    other.b.send({ type: 'ch-open', id: 3, kind: 'echo', params: {} });
+    expect(await refused).toMatch(/this side's numbering/);
+  });
+
+  test('closeAll ends every channel on both sides with the reason', async () => {
+    const errors: string[] = [];
+    const session = new ChannelMux('session', echo);
+    const laptop = new ChannelMux('laptop', async () => (stream) => stream.on('error', (err) => errors.push(err.message)));
+    await connected(session, laptop, false);
+    const a = await session.open('one', {});
+    const b = await session.open('two', {});
+    const localErrors: string[] = [];
+    for (const s of [a, b]) s.on('error', (err) => localErrors.push(err.message));
+    session.closeAll('session work was taken over by desktop');
+    await waitFor(() => errors.length === 2 && localErrors.length === 2);
+    expect(new Set([...errors, ...localErrors])).toEqual(new Set(['session work was taken over by desktop']));
+    expect(laptop.size).toBe(0);
+  });
+});
