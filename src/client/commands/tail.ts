@@ -32,7 +32,12 @@ Examples:
             if (msg.lost > 0) process.stderr.write(`[gritty: the first ${msg.lost} bytes of output are no longer held]\n`);
             return;
           case 'output':
-            process.stdout.write(msg.data);
+            // a pipe nobody reads (gritty tail x | less, paused): stop reading the daemon,
+            // which then skips us ahead in its ring instead of anything piling up here
+            if (!process.stdout.write(msg.data)) {
+              link.conn.pause();
+              process.stdout.once('drain', () => link.conn.resume());
+            }
             return;
           case 'snapshot':
             if (msg.lost > 0) process.stderr.write(`[gritty: fell behind; ${msg.lost} bytes skipped]\n`);
