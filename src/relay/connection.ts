@@ -130,6 +130,20 @@ export class Connection {
     return msg as MessageOf<T>;
   }
 
+  /**
+   * Stops framing: from here on the socket is a plain byte stream, which the caller
+   * owns. Returns it with any bytes that came after the last frame.
+   */
+  release(): { socket: Socket; rest: Buffer } {
+    this.closed = true;
+    this.socket.removeAllListeners('data');
+    this.socket.removeAllListeners('end');
+    this.socket.removeAllListeners('error');
+    this.socket.removeAllListeners('close');
+    this.socket.pause();
+    return { socket: this.socket, rest: this.decoder.release() };
+  }
+
   /** Ends the connection, first telling the peer why when there is an error. */
   close(reason?: GrittyError): void {
     if (reason !== undefined && !this.closed && !this.socket.destroyed) {

@@ -43,6 +43,15 @@ export class FrameDecoder {
     return bodies;
   }
 
+  /** Takes the bytes held past the last whole frame, as when a stream stops being framed. */
+  release(): Buffer {
+    const rest = Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [];
+    this.buffered = 0;
+    this.expected = -1;
+    return rest;
+  }
+
   /** True when bytes of an unfinished frame are held: the peer stopped mid-frame. */
   get midFrame(): boolean {
     return this.buffered > 0 || this.expected >= 0;

@@ -117,6 +117,9 @@ export const MESSAGE_SHAPES = {
   repaint: {},
   detached: { reason: oneOf('taken-over', 'killed', 'server-shutdown', 'evicted'), by: optional(str(256)) },
 
+  // the per-session service socket: an in-session helper asks for a channel to the laptop
+  'svc-channel': { kind: str(32), params: scalarMap(16, 4096) },
+
   // channels (only to a peer that lists the `channels` capability)
   'ch-open': { id: uint(), kind: str(32), params: scalarMap(16, 4096) },
   'ch-accept': { id: uint() },

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { ChannelAcceptor } from '../relay/channel-mux.js';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
-import { PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type SessionSpec } from '../relay/messages.js';
+import { PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type MessageOf, type SessionSpec } from '../relay/messages.js';
 import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
 import type { DaemonContext, Peer } from './context.js';
 import { spawnPty } from './pty.js';
@@ -19,6 +20,7 @@ import { handleRename } from './requests/rename.js';
 import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
 import { ScreenHost } from './screen.js';
+import { ServiceSocket } from './service-socket.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
 import { SessionTable } from './session-table.js';
@@ -27,6 +29,8 @@ import { SessionTable } from './session-table.js';
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How often attached clients are checked for silence. */
 const EVICTION_SWEEP_MS = 5_000;
+/** Channel kinds an in-session helper may open through its session's service socket: none are served yet. */
+const SERVICE_CHANNEL_KINDS: ReadonlySet<string> = new Set();
 /** A killed session's shell gets this long to exit on SIGHUP before SIGKILL. */
 const KILL_GRACE_MS = 3_000;
 
@@ -74,12 +78,13 @@ export class Daemon implements DaemonContext {
   createSession(spec: SessionSpec): Session {
     const name = this.sessions.claimName(spec.name);
     const id = randomBytes(4).toString('hex');
+    const serviceSocket = join(this.options.socketDir, `svc-${id}.sock`);
     const shell = process.env.SHELL !== undefined && process.env.SHELL !== '' ? process.env.SHELL : '/bin/sh';
     const spawned = spawnPty({
       file: shell,
       args: spec.command === undefined ? ['-l'] : ['-c', spec.command],
       cwd: usableDir(spec.cwd),
-      env: sessionEnv({ daemonEnv: process.env, clientEnv: spec.env, ctlSocket: this.options.ctlSocket, sessionId: id, sessionName: name }),
+      env: sessionEnv({ daemonEnv: process.env, clientEnv: spec.env, serviceSocket, sessionId: id, sessionName: name }),
       cols: spec.cols,
       rows: spec.rows,
     });
@@ -89,6 +94,7 @@ export class Daemon implements DaemonContext {
     const session = new Session({ id, name, pty: spawned.pty, screen, ring, cols: spec.cols, rows: spec.rows, killGraceMs: KILL_GRACE_MS, acceptor: this.acceptor });
     this.sessions.add(session);
     session.onEnded(() => this.log.info(`session ${session.name} (${id}) ended`));
+    this.serveHelpers(session, serviceSocket);
     this.log.info(`session ${name} (${id}) started, pid ${spawned.pty.pid}`);
     return session;
   }
@@ -114,16 +120,33 @@ export class Daemon implements DaemonContext {
     });
   }
 
-  private async serve(conn: Connection): Promise<void> {
+  /** Gives the session its service socket for in-session helpers, closed when it ends. */
+  private serveHelpers(session: Session, path: string): void {
+    ServiceSocket.listen({
+      path,
+      handshake: async (conn) => {
+        const hello = await this.handshake(conn);
+        if (hello.version !== PROTOCOL_VERSION) throw versionMismatch(hello.version);
+      },
+      openChannel: (kind, params) => session.openChannel(kind, params),
+      kinds: SERVICE_CHANNEL_KINDS,
+      log: this.log,
+    }).then(
+      (service) => session.onEnded(() => service.close()),
+      (err: unknown) => this.log.error(`session ${session.name} (${session.id}) has no service socket`, err),
+    );
+  }
+
+  private async handshake(conn: Connection): Promise<MessageOf<'hello'>> {
     const hello = await conn.expect('hello', HANDSHAKE_TIMEOUT_MS);
     conn.send({ type: 'hello-ack', version: PROTOCOL_VERSION, caps: [...SERVER_CAPABILITIES], serverId: this.serverId, pid: process.pid, startedAt: this.startedAt });
+    return hello;
+  }
+
+  private async serve(conn: Connection): Promise<void> {
+    const hello = await this.handshake(conn);
     const request = await conn.receive(HANDSHAKE_TIMEOUT_MS);
-    if (hello.version !== PROTOCOL_VERSION && request.type !== 'kill-server') {
-      throw new GrittyError(
-        'version-mismatch',
-        `this daemon speaks protocol ${PROTOCOL_VERSION}, the client ${hello.version}; upgrade one side, or stop this daemon with gritty kill-server`,
-      );
-    }
+    if (hello.version !== PROTOCOL_VERSION && request.type !== 'kill-server') throw versionMismatch(hello.version);
     await this.route(conn, request, { by: `${hello.clientName} (${hello.deviceId.slice(0, 8)})`, caps: hello.caps });
   }
 
@@ -166,11 +189,19 @@ export class Daemon implements DaemonContext {
       case 'ch-data':
       case 'ch-eof':
       case 'ch-close':
+      case 'svc-channel':
         throw new GrittyError('bad-message', `${msg.type} is not a request`);
       default:
         return assertNever(msg);
     }
   }
+}
+
+function versionMismatch(clientVersion: number): GrittyError {
+  return new GrittyError(
+    'version-mismatch',
+    `this daemon speaks protocol ${PROTOCOL_VERSION}, the client ${clientVersion}; upgrade one side, or stop this daemon with gritty kill-server`,
+  );
 }
 
 function usableDir(dir: string | undefined): string {

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient } from '../helpers/protocol.js';
@@ -12,7 +13,16 @@ afterAll(() => {
 
 test('a session started by a daemon that runs inside tmux and screen gets none of their variables, but the client terminal settings and its own GRITTY_*', async () => {
   world = makeGrittyEnv();
-  Object.assign(world.env, { TMUX: '/tmp/tmux-0/default,1,0', TMUX_PANE: '%7', STY: '99.pts-1.host', LC_ALL: 'C', GRITTY_TEST_MARK: 'daemon-env' });
+  Object.assign(world.env, {
+    TMUX: '/tmp/tmux-0/default,1,0',
+    TMUX_PANE: '%7',
+    STY: '99.pts-1.host',
+    LC_ALL: 'C',
+    SSH_CONNECTION: '127.0.0.1 50000 127.0.0.1 22',
+    SSH_AUTH_SOCK: '/tmp/ssh-gone/agent.1',
+    TERM_PROGRAM: 'vscode',
+    GRITTY_TEST_MARK: 'daemon-env',
+  });
   const started = world.run(['server']);
   expect(started.status, started.stderr).toBe(0);
 
@@ -29,11 +39,11 @@ test('a session started by a daemon that runs inside tmux and screen gets none o
   await out.readUntil(client, (text) => text.includes('END-OF-ENV\r\n'));
   const env = new Map(out.text().split('\r\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
-  for (const key of ['TMUX', 'TMUX_PANE', 'STY', 'LC_ALL']) expect(env.has(key), `${key} leaked into the session`).toBe(false);
+  for (const key of ['TMUX', 'TMUX_PANE', 'STY', 'LC_ALL', 'SSH_CONNECTION', 'SSH_AUTH_SOCK', 'TERM_PROGRAM']) expect(env.has(key), `${key} leaked into the session`).toBe(false);
   expect(env.get('TERM')).toBe('xterm-kitty');
   expect(env.get('LANG')).toBe('de_DE.UTF-8');
   expect(env.get('LC_TIME')).toBe('en_GB.UTF-8');
-  expect(env.get('GRITTY_SOCK')).toBe(world.ctlSocket);
+  expect(env.get('GRITTY_SOCK')).toBe(join(dirname(world.ctlSocket), `svc-${session.id}.sock`));
   expect(env.get('GRITTY_SESSION')).toBe(session.id);
   expect(env.get('GRITTY_SESSION_NAME')).toBe('envy');
   // the rest of the daemon's environment is kept

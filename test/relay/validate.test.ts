@@ -54,6 +54,7 @@ const SAMPLES: { [T in MessageType]: Extract<Message, { type: T }> } = {
   detach: { type: 'detach' },
   repaint: { type: 'repaint' },
   detached: { type: 'detached', reason: 'taken-over', by: 'desktop' },
+  'svc-channel': { type: 'svc-channel', kind: 'open-url', params: { url: 'https://example.com/' } },
   'ch-open': { type: 'ch-open', id: 1, kind: 'agent', params: { port: 8080, host: 'localhost', v6: false } },
   'ch-accept': { type: 'ch-accept', id: 1 },
   'ch-data': { type: 'ch-data', id: 1, offset: 0, data: Buffer.from('hello') },

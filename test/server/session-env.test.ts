@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { sessionEnv } from '../../src/server/session-env.js';
 
 const base = {
-  ctlSocket: '/run/user/1000/gritty/ctl.sock',
+  serviceSocket: '/run/user/1000/gritty/svc-abcd1234.sock',
   sessionId: 'abcd1234',
   sessionName: 'work',
 };
@@ -20,6 +20,24 @@ describe('sessionEnv', () => {
       clientEnv: {},
     });
     for (const key of ['TMUX', 'TMUX_PANE', 'STY', 'WINDOW']) expect(env).not.toHaveProperty(key);
+    expect(env.PATH).toBe('/bin');
+  });
+
+  test('strips what belongs to the ssh login or terminal that started the daemon: SSH_* and TERM_PROGRAM*', () => {
+    const env = sessionEnv({
+      ...base,
+      daemonEnv: {
+        SSH_CONNECTION: '10.0.0.1 5 10.0.0.2 22',
+        SSH_CLIENT: '10.0.0.1 5 22',
+        SSH_TTY: '/dev/pts/3',
+        SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1',
+        TERM_PROGRAM: 'iTerm.app',
+        TERM_PROGRAM_VERSION: '3.5',
+        PATH: '/bin',
+      },
+      clientEnv: {},
+    });
+    for (const key of ['SSH_CONNECTION', 'SSH_CLIENT', 'SSH_TTY', 'SSH_AUTH_SOCK', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION']) expect(env).not.toHaveProperty(key);
     expect(env.PATH).toBe('/bin');
   });
 
@@ -57,7 +75,7 @@ describe('sessionEnv', () => {
       daemonEnv: { GRITTY_SOCK: '/old.sock', GRITTY_SESSION: 'old', GRITTY_SESSION_NAME: 'old' },
       clientEnv: { GRITTY_SESSION: 'client' },
     });
-    expect(env.GRITTY_SOCK).toBe(base.ctlSocket);
+    expect(env.GRITTY_SOCK).toBe(base.serviceSocket);
     expect(env.GRITTY_SESSION).toBe('abcd1234');
     expect(env.GRITTY_SESSION_NAME).toBe('work');
   });

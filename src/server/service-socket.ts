@@ -1,0 +1,73 @@
+import type { Server, Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { Connection } from '../relay/connection.js';
+import { GrittyError, isGrittyError } from '../relay/errors.js';
+import type { Logger } from '../relay/log.js';
+import type { MessageOf } from '../relay/messages.js';
+import { listenPrivate } from '../relay/secure-socket.js';
+import type { ChannelParams } from '../relay/channel.js';
+
+/** A helper has this long to say hello and make its request. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface ServiceOptions {
+  path: string;
+  /** Answers the helper's hello as the daemon would (a version mismatch is refused there). */
+  handshake(conn: Connection): Promise<void>;
+  /** Opens a channel to the session's attached client; rejects with the reason it cannot. */
+  openChannel(kind: string, params: ChannelParams): Promise<Duplex>;
+  /** Kinds an in-session helper may ask for. */
+  kinds: ReadonlySet<string>;
+  log: Logger;
+}
+
+/**
+ * A session's own socket (GRITTY_SOCK): helpers run inside the session (`gritty open`,
+ * `lf`, `rf`, `send`, `receive`) reach the laptop through it, and only through the
+ * channel kinds meant for them. It offers nothing of the daemon's control socket: no
+ * other session, no kill-server. Once a channel is granted (`ok`), the connection is
+ * that channel's plain byte stream.
+ */
+export class ServiceSocket {
+  private constructor(private readonly server: Server) {}
+
+  static async listen(options: ServiceOptions): Promise<ServiceSocket> {
+    const server = await listenPrivate(options.path, (socket) => void serve(socket, options));
+    return new ServiceSocket(server);
+  }
+
+  close(): void {
+    this.server.close();
+  }
+}
+
+async function serve(socket: Socket, options: ServiceOptions): Promise<void> {
+  const conn = new Connection(socket);
+  try {
+    await options.handshake(conn);
+    const request = await conn.receive(REQUEST_TIMEOUT_MS);
+    if (request.type !== 'svc-channel') {
+      throw new GrittyError('bad-message', `a session's service socket takes only svc-channel, not ${request.type}; use the daemon's socket for that`);
+    }
+    await grant(conn, request, options);
+  } catch (err) {
+    if (!isGrittyError(err)) options.log.error('service request failed', err);
+    conn.close(isGrittyError(err) ? err : new GrittyError('internal', 'the daemon failed; see its log'));
+  }
+}
+
+async function grant(conn: Connection, request: MessageOf<'svc-channel'>, options: ServiceOptions): Promise<void> {
+  if (!options.kinds.has(request.kind)) {
+    throw new GrittyError('channel-refused', `no ${request.kind} channels through a session's service socket`);
+  }
+  const channel = await options.openChannel(request.kind, request.params);
+  if (conn.isClosed) {
+    channel.destroy();
+    return;
+  }
+  conn.send({ type: 'ok' });
+  const { socket, rest } = conn.release();
+  if (rest.length > 0) channel.write(rest);
+  pipeline(socket, channel, socket, () => undefined);
+}
