@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,16 @@ export interface SshdOptions {
   unauthorizedHosts?: string[];
   /** Host names (authorized) whose every connection takes SLOW_CONNECT_S longer to set up, like a far-away host. */
   slowHosts?: string[];
+  /**
+   * How ssh reaches sshd: 'pipe' (default) runs `sshd -i` on the ProxyCommand's pipes;
+   * 'tcp' runs a listening sshd in the host's network namespace and connects to it over
+   * that namespace's loopback, so the connection can be silenced for real (`silence()`).
+   */
+  transport?: 'pipe' | 'tcp';
 }
+
+/** The port a 'tcp' sshd listens on, on its own namespace's loopback. */
+const TCP_PORT = 2222;
 
 /** The extra connection setup time of a slow host: longer than a LAN ssh handshake, like a WAN one. */
 export const SLOW_CONNECT_S = 2;
@@ -83,6 +92,7 @@ export class Sshd {
   private constructor(
     readonly dir: string,
     readonly netns: string | undefined,
+    readonly transport: 'pipe' | 'tcp',
   ) {
     this.sshConfig = join(dir, 'ssh_config');
     this.sshWrapper = join(dir, 'ssh');
@@ -107,9 +117,13 @@ export class Sshd {
     const strangers = options.unauthorizedHosts ?? [];
     const slow = options.slowHosts ?? [];
     const dir = mkdtempSync(join(tmpdir(), 'gritty-sshd-'));
-    const self = new Sshd(dir, makeNetns());
+    const transport = options.transport ?? 'pipe';
+    const netns = makeNetns();
+    if (transport === 'tcp' && netns === undefined) throw new Error('a tcp sshd needs a network namespace of its own (ip netns add failed: are we root?)');
+    const self = new Sshd(dir, netns, transport);
     try {
       self.writeFiles(hosts, strangers, slow);
+      if (transport === 'tcp') self.listen();
     } catch (err) {
       self.cleanup();
       throw err;
@@ -180,13 +194,66 @@ export class Sshd {
     writeFileSync(this.sshWrapper, `#!/bin/sh\nexec ${SSH} -F '${this.sshConfig}' "$@"\n`, { mode: 0o755 });
   }
 
-  /** sshd in inetd mode on the ProxyCommand's stdin/stdout, in the host's namespace when there is one. */
+  /** A listening sshd on the namespace's loopback; returns once it listens. */
+  private listen(): void {
+    const privsep = existsSync(PRIVSEP_DIR) ? '' : `${PRIVATE_PRIVSEP} && `;
+    const sshd = `${privsep}exec ${SSHD} -D -f ${this.sshdConfig} -E ${this.sshdLog} -o ListenAddress=127.0.0.1:${TCP_PORT}`;
+    const child = spawn('ip', ['netns', 'exec', this.netns!, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', sshd], {
+      env: { ...process.env, [SSHD_MARK]: this.dir },
+      stdio: 'ignore',
+      detached: true,
+    });
+    child.unref();
+    const deadline = Date.now() + 10_000;
+    while (!this.logTail(50).includes('Server listening on 127.0.0.1')) {
+      if (Date.now() > deadline) throw new Error(`the tcp sshd did not start listening: ${this.logTail()}`);
+      spawnSync('sleep', ['0.05']);
+    }
+  }
+
+  /** Drops every TCP packet in the host's namespace (both directions of every ssh connection) until `unsilence()`. */
+  silence(): void {
+    this.firewall('-A');
+  }
+
+  unsilence(): void {
+    this.firewall('-D');
+  }
+
+  private firewall(op: '-A' | '-D'): void {
+    if (this.transport !== 'tcp') throw new Error('only a tcp sshd can be silenced by the network');
+    const r = sh('ip', ['netns', 'exec', this.netns!, 'iptables', op, 'INPUT', '-p', 'tcp', '-j', 'DROP']);
+    if (r.status !== 0) throw new Error(`iptables ${op} failed: ${r.stderr}`);
+  }
+
+  /** How ssh reaches sshd: `sshd -i` on its pipes, or a TCP connection inside the host's namespace. */
   private proxyCommand(): string {
+    if (this.transport === 'tcp') return `ip netns exec ${this.netns} ${process.execPath} ${this.connector()} 127.0.0.1 ${TCP_PORT}`;
     const privsep = existsSync(PRIVSEP_DIR) ? '' : `${PRIVATE_PRIVSEP} && `;
     const sshd = `${privsep}exec ${SSHD} -i -f ${this.sshdConfig} -E ${this.sshdLog}`;
     const mark = `env ${SSHD_MARK}=${this.dir}`;
     if (this.netns !== undefined) return `${mark} ip netns exec ${this.netns} sh -c '${sshd}'`;
     return privsep === '' ? `${mark} sh -c '${sshd}'` : `${mark} unshare -m --propagation private sh -c '${sshd}'`;
+  }
+
+  /** A netcat of a few lines: stdin/stdout to a TCP connection, ending with it. */
+  private connector(): string {
+    const path = join(this.dir, 'connect.mjs');
+    if (!existsSync(path)) {
+      writeFileSync(
+        path,
+        [
+          "import { connect } from 'node:net';",
+          'const socket = connect(Number(process.argv[3]), process.argv[2]);',
+          'process.stdin.pipe(socket);',
+          'socket.pipe(process.stdout);',
+          "socket.on('close', () => process.exit(0));",
+          "socket.on('error', () => process.exit(1));",
+          '',
+        ].join('\n'),
+      );
+    }
+    return path;
   }
 
   /** What a local gritty needs in its environment to reach this host: the ssh wrapper and the remote gritty. */

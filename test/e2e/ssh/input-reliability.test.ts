@@ -91,3 +91,26 @@ test('a line typed once, just after the network went silent, runs exactly once w
   const [replacement] = tunnelSshes(laptop);
   expect(replacement?.pid).not.toBe(ssh!.pid);
 });
+
+test('a line typed into a network that drops every packet (iptables DROP) is noticed, and runs exactly once when the network is back', async () => {
+  worlds = RemoteWorlds.start({ transport: 'tcp' });
+  const sshd = worlds.sshd;
+  const laptop = worlds.laptop();
+  const term = await worlds.terminal(laptop, { cols: 100 });
+  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
+  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
+  const marker = join(laptop.root, 'ran');
+  const [ssh] = tunnelSshes(laptop);
+  expect(ssh).toBeDefined();
+
+  sshd.silence();
+  term.line(`echo x >> ${marker}; echo typed-$((6*7))`);
+  // the client notices the silence while the user types, and its tunnel is replaced
+  await waitFor(() => tunnelSshes(laptop).some((p) => p.pid !== ssh!.pid), { what: 'the silent link to be declared dead and ssh replaced', timeoutMs: 20_000 });
+  expect(existsSync(marker)).toBe(false);
+  sshd.unsilence();
+
+  await term.waitFor(/^typed-42$/m, { timeoutMs: 40_000 });
+  expect(readFileSync(marker, 'utf8')).toBe('x\n');
+  expect(fullHistory(term, 1_000).match(/^typed-42$/gm)).toHaveLength(1);
+});
