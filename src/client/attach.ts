@@ -2,6 +2,7 @@ import type { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/messages.js';
 import { LOCAL_HOST } from '../relay/names.js';
+import { printable } from '../relay/printable.js';
 import type { DaemonLink } from './daemon-client.js';
 import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
 import { Liveness, QUIET_OUTAGE_MS, ReconnectFailures, backoffDelay } from './reconnect.js';
@@ -82,7 +83,8 @@ export class AttachClient {
 
   private end(code: number, message?: string): void {
     if (this.ending !== undefined) return;
-    this.ending = { code, message };
+    // endings quote the daemon (names, who took over, its errors): escaped before they reach the terminal
+    this.ending = { code, message: message === undefined ? undefined : printable(message) };
     this.retryNow?.();
     this.conn?.close();
     this.finish(this.ending);
@@ -318,12 +320,12 @@ export class AttachClient {
   }
 
   private describe(): string {
-    return `${this.options.host}:${this.session?.name ?? '?'}`;
+    return printable(`${this.options.host}:${this.session?.name ?? '?'}`);
   }
 
   private statusText(): string {
     const rtt = this.rttMs === undefined ? 'not measured yet' : `${this.rttMs} ms`;
     const link = this.conn === undefined ? 'reconnecting' : 'connected';
-    return `[gritty] ${this.describe()} (id ${this.session?.id}) · ${link} · RTT ${rtt} · ${this.rendered.received} bytes received · ${this.rendered.lost} bytes skipped · offset ${this.rendered.offset}`;
+    return `[gritty] ${this.describe()} (id ${printable(this.session?.id ?? '?')}) · ${link} · RTT ${rtt} · ${this.rendered.received} bytes received · ${this.rendered.lost} bytes skipped · offset ${this.rendered.offset}`;
   }
 }

@@ -21,6 +21,12 @@ export const MAX_NAME_CHARS = 64;
  * daemon over 1 GB, 1 000 x 1 000 about 10 MB.
  */
 export const MAX_TERMINAL_DIMENSION = 1_000;
+/** Who holds a session (`attachedBy`, `detached.by`): the client's name and its device. */
+export const MAX_CLIENT_LABEL_CHARS = 256;
+/** A process name as `list` shows it (`foreground`). */
+export const MAX_PROCESS_NAME_CHARS = 256;
+/** The text of an `error` frame. */
+export const MAX_ERROR_CHARS = 4096;
 
 const dimension = clampedUint(MAX_TERMINAL_DIMENSION);
 const target = str(256);
@@ -41,8 +47,8 @@ export const sessionInfo = object({
   createdAt: num(),
   activeAt: num(),
   attached: bool(),
-  attachedBy: optional(str(256)),
-  foreground: optional(str(256)),
+  attachedBy: optional(str(MAX_CLIENT_LABEL_CHARS)),
+  foreground: optional(str(MAX_PROCESS_NAME_CHARS)),
   cols: dimension,
   rows: dimension,
   offset: uint(),
@@ -53,7 +59,7 @@ export const MESSAGE_SHAPES = {
   // handshake (frozen across versions)
   hello: { version: uint(), caps: arrayOf(str(64), 64), deviceId: str(128), clientName: str(256) },
   'hello-ack': { version: uint(), caps: arrayOf(str(64), 64), serverId: str(128), pid: uint(), startedAt: num() },
-  error: { code: str(64), message: str(4096) },
+  error: { code: str(64), message: str(MAX_ERROR_CHARS) },
   'kill-server': {},
 
   // control requests and their replies
@@ -85,7 +91,7 @@ export const MESSAGE_SHAPES = {
   exit: { code: int(), signal: optional(uint()) },
   detach: {},
   repaint: {},
-  detached: { reason: oneOf('taken-over', 'killed', 'server-shutdown', 'evicted'), by: optional(str(256)) },
+  detached: { reason: oneOf('taken-over', 'killed', 'server-shutdown', 'evicted'), by: optional(str(MAX_CLIENT_LABEL_CHARS)) },
 } as const satisfies Record<string, Shape>;
 
 export type MessageType = keyof typeof MESSAGE_SHAPES;

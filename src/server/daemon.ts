@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
-import { PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type SessionSpec } from '../relay/messages.js';
+import { MAX_CLIENT_LABEL_CHARS, PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type MessageOf, type SessionSpec } from '../relay/messages.js';
 import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
 import type { DaemonContext } from './context.js';
 import { spawnPty } from './pty.js';
@@ -121,7 +121,7 @@ export class Daemon implements DaemonContext {
         `this daemon speaks protocol ${PROTOCOL_VERSION}, the client ${hello.version}; upgrade one side, or stop this daemon with gritty kill-server`,
       );
     }
-    await this.route(conn, request, `${hello.clientName} (${hello.deviceId.slice(0, 8)})`);
+    await this.route(conn, request, clientLabel(hello));
   }
 
   private async route(conn: Connection, msg: Message, by: string): Promise<void> {
@@ -162,6 +162,15 @@ export class Daemon implements DaemonContext {
         return assertNever(msg);
     }
   }
+}
+
+/**
+ * Who a client is, as `ls` and a taken-over client are told: `name (device)`, cut to
+ * what the receiver's schema takes. The name gives way; the device id stays whole.
+ */
+export function clientLabel(hello: MessageOf<'hello'>): string {
+  const device = ` (${hello.deviceId.slice(0, 8)})`;
+  return `${hello.clientName.slice(0, MAX_CLIENT_LABEL_CHARS - device.length)}${device}`;
 }
 
 function usableDir(dir: string | undefined): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from '../relay/connection.js';
-import type { DetachReason, Message, SessionInfo, TailFrom } from '../relay/messages.js';
+import { MAX_PROCESS_NAME_CHARS, type DetachReason, type Message, type SessionInfo, type TailFrom } from '../relay/messages.js';
 import { OutputPump } from './output-pump.js';
 import type { ExitStatus, Pty } from './pty.js';
 import { planReplay } from './replay.js';
@@ -85,7 +85,7 @@ export class Session {
       activeAt: this.activeAt,
       attached: this.client !== undefined,
       attachedBy: this.client?.by,
-      foreground: this.pty.foreground(),
+      foreground: this.pty.foreground()?.slice(0, MAX_PROCESS_NAME_CHARS),
       cols: this.cols,
       rows: this.rows,
       offset: this.ring.end,
