@@ -28,6 +28,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 const EVICTION_SWEEP_MS = 5_000;
 /** A killed session's shell gets this long to exit on SIGHUP before SIGKILL. */
 const KILL_GRACE_MS = 3_000;
+/** After SIGKILL, how long the kernel gets to end a shell before shutdown reports it stuck. */
+const SIGKILL_REAP_MS = 2_000;
 
 export interface DaemonOptions {
   socketDir: string;
@@ -47,6 +49,8 @@ export class Daemon implements DaemonContext {
   private readonly sweep: NodeJS.Timeout;
   private readonly stopped: Promise<void>;
   private stop!: () => void;
+  private ending: Promise<number[]> | undefined;
+  private stopping = false;
 
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log;
@@ -90,12 +94,38 @@ export class Daemon implements DaemonContext {
     return session;
   }
 
+  /**
+   * Stops accepting connections and ends every session as kill-session does (SIGHUP,
+   * SIGKILL after the grace period). Resolves once every shell is gone, or with the
+   * pids of those that outlived SIGKILL as well (a process stuck in the kernel).
+   */
+  endSessions(): Promise<number[]> {
+    this.ending ??= this.killAll();
+    return this.ending;
+  }
+
+  /** Ends every session, then the daemon. */
   shutdown(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    void this.endSessions().then(() => {
+      clearInterval(this.sweep);
+      return this.screens.close();
+    }).finally(() => this.stop());
+  }
+
+  private async killAll(): Promise<number[]> {
     this.log.info('shutting down');
-    clearInterval(this.sweep);
     this.server?.close();
-    for (const session of this.sessions.all()) session.shutdown();
-    void this.screens.close().finally(() => this.stop());
+    const sessions = this.sessions.all();
+    const ended = Promise.all(sessions.map((s) => new Promise<void>((resolve) => s.onEnded(resolve))));
+    for (const session of sessions) session.shutdown();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, KILL_GRACE_MS + SIGKILL_REAP_MS)))]);
+    clearTimeout(timer);
+    const left = this.sessions.all().map((s) => s.info().pid);
+    if (left.length > 0) this.log.warn(`shells still running after SIGKILL: ${left.join(', ')}`);
+    return left;
   }
 
   private onConnection(socket: Socket): void {

@@ -203,14 +203,14 @@ export class Session {
     this.onEnded(() => clearTimeout(escalate));
   }
 
-  /** Ends every viewer as the daemon shuts down, then the process. */
+  /** Ends every viewer as the daemon shuts down, then the process (as kill() does). */
   shutdown(): void {
     this.dropClient('server-shutdown');
     for (const viewer of this.tails) {
       viewer.conn.send({ type: 'detached', reason: 'server-shutdown' });
       viewer.conn.close();
     }
-    this.pty.kill('SIGHUP');
+    this.kill();
   }
 
   private resize(cols: number, rows: number): void {
