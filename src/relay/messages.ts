@@ -21,6 +21,12 @@ export const MAX_NAME_CHARS = 64;
  * daemon over 1 GB, 1 000 x 1 000 about 10 MB.
  */
 export const MAX_TERMINAL_DIMENSION = 1_000;
+/**
+ * Smallest cols or rows a session takes; smaller sizes (a terminal that reports 0x0)
+ * are raised to it. 2 is the headless emulator's own minimum width, so the PTY and the
+ * screen the daemon keeps of it always agree.
+ */
+export const MIN_TERMINAL_DIMENSION = 2;
 /** Who holds a session (`attachedBy`, `detached.by`): the client's name and its device. */
 export const MAX_CLIENT_LABEL_CHARS = 256;
 /** A process name as `list` shows it (`foreground`). */
@@ -28,7 +34,7 @@ export const MAX_PROCESS_NAME_CHARS = 256;
 /** The text of an `error` frame. */
 export const MAX_ERROR_CHARS = 4096;
 
-const dimension = clampedUint(MAX_TERMINAL_DIMENSION);
+const dimension = clampedUint(MAX_TERMINAL_DIMENSION, MIN_TERMINAL_DIMENSION);
 const target = str(256);
 
 const sessionSpec = object({

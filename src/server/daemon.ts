@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { homedir } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
@@ -79,7 +80,7 @@ export class Daemon implements DaemonContext {
     const spawned = spawnPty({
       file: shell,
       args: spec.command === undefined ? ['-l'] : ['-c', spec.command],
-      cwd: usableDir(spec.cwd),
+      cwd: workingDir(spec.cwd),
       env: sessionEnv({ daemonEnv: process.env, clientEnv: spec.env, ctlSocket: this.options.ctlSocket, sessionId: id, sessionName: name }),
       cols: spec.cols,
       rows: spec.rows,
@@ -203,7 +204,16 @@ export function clientLabel(hello: MessageOf<'hello'>): string {
   return `${hello.clientName.slice(0, MAX_CLIENT_LABEL_CHARS - device.length)}${device}`;
 }
 
-function usableDir(dir: string | undefined): string {
-  if (dir !== undefined && existsSync(dir) && statSync(dir).isDirectory()) return dir;
-  return homedir();
+/** The session's working directory: the one the client asked for, which must exist, or home. */
+function workingDir(dir: string | undefined): string {
+  if (dir === undefined) return homedir();
+  if (!isAbsolute(dir)) throw new GrittyError('spawn-failed', `cannot start the session in ${dir}: not an absolute path`);
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    throw new GrittyError('spawn-failed', `cannot start the session in ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}; cd to an existing directory and try again`, { cause: err });
+  }
+  if (!isDir) throw new GrittyError('spawn-failed', `cannot start the session in ${dir}: not a directory; cd to an existing directory and try again`);
+  return dir;
 }
