@@ -30,6 +30,8 @@ export interface AttachOptions {
   escapes: boolean;
   repaint: boolean;
   heartbeat: { intervalMs: number; timeoutMs: number };
+  /** The session this client runs inside, if any: the daemon refuses to attach it to itself. */
+  from: string | undefined;
 }
 
 type Ending = { code: number; message: string | undefined };
@@ -154,9 +156,9 @@ export class AttachClient {
     const size = terminal.size;
     if (this.session === undefined) {
       if (first.kind === 'new') return { type: 'new', spec: { ...first.spec, ...size }, attach: true };
-      return { type: 'attach', target: first.target, ...size, create: first.create, repaint };
+      return { type: 'attach', target: first.target, ...size, create: first.create, repaint, from: this.options.from };
     }
-    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset }, repaint };
+    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset }, repaint, from: this.options.from };
   }
 
   private fatalMessage(err: unknown): string {

@@ -15,6 +15,7 @@ export const CLIENT_CAPABILITIES = ['resume', 'screen-snapshot'] as const;
 /** Largest terminal payload in one frame, leaving room for the envelope. */
 export const MAX_DATA_BYTES = MAX_FRAME_BYTES - 1024;
 export const MAX_NAME_CHARS = 64;
+export const MAX_SESSION_ID_CHARS = 32;
 /**
  * Largest cols or rows a session takes; bigger sizes are clamped, not refused. The
  * headless emulator allocates every cell of the screen: 10 000 x 10 000 cost the
@@ -47,7 +48,7 @@ const sessionSpec = object({
 });
 
 export const sessionInfo = object({
-  id: str(32),
+  id: str(MAX_SESSION_ID_CHARS),
   name: str(MAX_NAME_CHARS),
   pid: uint(),
   createdAt: num(),
@@ -77,6 +78,8 @@ export const MESSAGE_SHAPES = {
     resume: optional(object({ token: str(128), offset: uint() })),
     create: optional(sessionSpec),
     repaint: bool(),
+    /** The session the client runs inside (its GRITTY_SESSION): attaching to it is refused. */
+    from: optional(str(MAX_SESSION_ID_CHARS)),
   },
   tail: { target, from: oneOf('screen', 'now', 'history') },
   list: {},
