@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HAS_PROC, isSameProcess } from '../relay/process-identity.js';
 
 /**
  * A connection's state file, connect-<name>.json beside its socket in the socket dir:
@@ -75,45 +76,6 @@ export function tunnelNames(socketDir: string): string[] {
   }
 }
 
-/** True when a process with this pid exists and has not exited (a zombie waiting to be reaped counts as gone). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): the signal probe is all there is
-  }
-}
-
-/**
- * A process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or
- * undefined when it is gone or the system has no /proc.
- */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may hold spaces and parentheses: the fields after it start after the last ')', at field 3
-    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3]);
-    return Number.isSafeInteger(start) ? start : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether `pid` is still the process that started at `startTime`. Where there is no
- * /proc (macOS) only liveness can be checked, and a reused pid is not detected.
- */
-export function isSameProcess(pid: number, startTime: number | undefined): boolean {
-  if (!HAS_PROC) return processAlive(pid);
-  return startTime !== undefined && processAlive(pid) && processStartTime(pid) === startTime;
-}
-
 /** Whether the state's supervisor still runs: the same process (pid and start time), and a gritty supervisor by its command line. */
 export function supervisorRunning(state: TunnelState): boolean {
   if (!isSameProcess(state.pid, state.startTime)) return false;
@@ -136,8 +98,6 @@ function isSupervisorCommand(argv: string[]): boolean {
 export function effectiveStatus(state: TunnelState): TunnelStatus | 'stale' {
   return supervisorRunning(state) ? state.status : 'stale';
 }
-
-const HAS_PROC = existsSync('/proc/self/stat');
 
 function isPid(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../relay/log.js';
 import { socketAlive } from '../relay/secure-socket.js';
 import { tunnelArgs } from './ssh-command.js';
-import { processStartTime, removeTunnelFiles, tunnelSocketPath, writeTunnelState, type TunnelState, type TunnelStatus } from './tunnel-state.js';
+import { processStartTime } from '../relay/process-identity.js';
+import { removeTunnelFiles, tunnelSocketPath, writeTunnelState, type TunnelState, type TunnelStatus } from './tunnel-state.js';
 
 /** Respawn delays after ssh exits: at once after a long healthy run, then slower while it keeps failing. */
 const RESPAWN_BACKOFF_MS = [0, 500, 1_000, 2_000, 5_000, 10_000];

@@ -1,7 +1,8 @@
 import { GrittyError } from '../../relay/errors.js';
 import type { CommandSpec } from '../context.js';
 import { checkConnectionName } from '../connection-name.js';
-import { isSameProcess, readTunnelState, removeTunnelFiles, supervisorRunning } from '../tunnel-state.js';
+import { isSameProcess } from '../../relay/process-identity.js';
+import { readTunnelState, removeTunnelFiles, supervisorRunning } from '../tunnel-state.js';
 
 /** How long a supervisor gets to stop its ssh and clean up. */
 const STOP_TIMEOUT_MS = 5_000;
