@@ -4,6 +4,7 @@ import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/messages.js';
 import { LOCAL_HOST } from '../relay/names.js';
 import { ClientLink } from './client-link.js';
+import { printable } from '../relay/printable.js';
 import type { DaemonLink } from './daemon-client.js';
 import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
 import { Liveness, QUIET_OUTAGE_MS, ReconnectFailures, backoffDelay } from './reconnect.js';
@@ -31,6 +32,8 @@ export interface AttachOptions {
   heartbeat: { intervalMs: number; timeoutMs: number };
   /** Decides on channels the session opens toward this laptop. */
   acceptor: ChannelAcceptor;
+  /** The session this client runs inside, if any: the daemon refuses to attach it to itself. */
+  from: string | undefined;
 }
 
 type Ending = { code: number; message: string | undefined };
@@ -92,7 +95,8 @@ export class AttachClient {
 
   private end(code: number, message?: string): void {
     if (this.ending !== undefined) return;
-    this.ending = { code, message };
+    // endings quote the daemon (names, who took over, its errors): escaped before they reach the terminal
+    this.ending = { code, message: message === undefined ? undefined : printable(message) };
     this.link.end('the client ended');
     this.retryNow?.();
     this.conn?.close();
@@ -165,9 +169,9 @@ export class AttachClient {
     const size = terminal.size;
     if (this.session === undefined) {
       if (first.kind === 'new') return { type: 'new', spec: { ...first.spec, ...size }, attach: true };
-      return { type: 'attach', target: first.target, ...size, create: first.create, repaint };
+      return { type: 'attach', target: first.target, ...size, create: first.create, repaint, from: this.options.from };
     }
-    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset, link: this.link.state() }, repaint };
+    return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset, link: this.link.state() }, repaint, from: this.options.from };
   }
 
   private fatalMessage(err: unknown): string {
@@ -355,12 +359,12 @@ export class AttachClient {
   }
 
   private describe(): string {
-    return `${this.options.host}:${this.session?.name ?? '?'}`;
+    return printable(`${this.options.host}:${this.session?.name ?? '?'}`);
   }
 
   private statusText(): string {
     const rtt = this.rttMs === undefined ? 'not measured yet' : `${this.rttMs} ms`;
     const link = this.conn === undefined ? 'reconnecting' : 'connected';
-    return `[gritty] ${this.describe()} (id ${this.session?.id}) · ${link} · RTT ${rtt} · ${this.rendered.received} bytes received · ${this.rendered.lost} bytes skipped · offset ${this.rendered.offset}`;
+    return `[gritty] ${this.describe()} (id ${printable(this.session?.id ?? '?')}) · ${link} · RTT ${rtt} · ${this.rendered.received} bytes received · ${this.rendered.lost} bytes skipped · offset ${this.rendered.offset}`;
   }
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GrittyError, type ErrorCode } from '../relay/errors.js';
 import { paths } from '../relay/paths.js';
+import { printable } from '../relay/printable.js';
 import { COMMANDS } from './commands/index.js';
 import { readConfig, settingsFor, type ConfigFile } from './config.js';
 import type { CliContext, CommandSpec, Options } from './context.js';
@@ -47,7 +48,8 @@ Inside a session, after a newline: ~. detach, ~R reconnect, ~# status, ~? help.`
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT;
     if (err instanceof GrittyError) {
-      process.stderr.write(`gritty: ${err.message}\n`);
+      // a message may quote a daemon, which may be a remote one: escaped before it reaches the terminal
+      process.stderr.write(`gritty: ${printable(err.message)}\n`);
       return USAGE_CODES.includes(err.code) ? USAGE_EXIT : 1;
     }
     process.stderr.write(`gritty: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,3 +1,4 @@
+import { GrittyError } from '../relay/errors.js';
 import type { SessionSpec } from '../relay/messages.js';
 import { LOCAL_HOST } from '../relay/names.js';
 import { isTerminalVar } from '../relay/terminal-env.js';
@@ -13,8 +14,22 @@ export function sessionSpec(options: { host: string; name: string | undefined; c
   return {
     name: options.name,
     command: options.command,
-    cwd: options.host === LOCAL_HOST ? process.cwd() : undefined,
+    cwd: options.host === LOCAL_HOST ? currentDir() : undefined,
     env,
     ...size,
   };
+}
+
+/**
+ * This process's working directory. Once it is deleted the system no longer tells its
+ * name; the shell's $PWD still does, so the daemon can refuse it by name.
+ */
+function currentDir(): string {
+  try {
+    return process.cwd();
+  } catch (err) {
+    const pwd = process.env.PWD;
+    if (pwd !== undefined && pwd !== '') return pwd;
+    throw new GrittyError('spawn-failed', 'the current directory no longer exists; cd to an existing directory and try again', { cause: err });
+  }
 }

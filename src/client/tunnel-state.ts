@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HAS_PROC, isSameProcess } from '../relay/process-identity.js';
 
 /**
  * A connection's state file, connect-<name>.json beside its socket in the socket dir:
@@ -13,7 +14,15 @@ export interface TunnelState {
   destination: string;
   /** The supervisor's pid. */
   pid: number;
+  /**
+   * The supervisor's start time (clock ticks since boot, /proc/<pid>/stat field 22).
+   * With the pid it names one process: a pid reused by another process after the
+   * supervisor died does not match, and is never signalled.
+   */
+  startTime: number | undefined;
   sshPid: number | undefined;
+  /** The ssh's start time, as for the supervisor. */
+  sshStartTime: number | undefined;
   status: TunnelStatus;
   /** Epoch ms of the last status change. */
   since: number;
@@ -39,12 +48,16 @@ export function writeTunnelState(socketDir: string, state: TunnelState): void {
   renameSync(temp, file);
 }
 
+/** A connection's state, or undefined when there is none or it is not one (a torn or foreign file). */
 export function readTunnelState(socketDir: string, name: string): TunnelState | undefined {
+  let state: Partial<TunnelState>;
   try {
-    return JSON.parse(readFileSync(tunnelStatePath(socketDir, name), 'utf8')) as TunnelState;
+    state = JSON.parse(readFileSync(tunnelStatePath(socketDir, name), 'utf8')) as Partial<TunnelState>;
   } catch {
     return undefined;
   }
+  if (typeof state !== 'object' || state === null || !isPid(state.pid) || typeof state.name !== 'string' || typeof state.destination !== 'string') return undefined;
+  return { ...state, startTime: optionalNumber(state.startTime), sshPid: isPid(state.sshPid) ? state.sshPid : undefined, sshStartTime: optionalNumber(state.sshStartTime) } as TunnelState;
 }
 
 export function removeTunnelFiles(socketDir: string, name: string): void {
@@ -63,22 +76,33 @@ export function tunnelNames(socketDir: string): string[] {
   }
 }
 
-/** True when a process with this pid exists and has not exited (a zombie waiting to be reaped counts as gone). */
-export function processAlive(pid: number): boolean {
+/** Whether the state's supervisor still runs: the same process (pid and start time), and a gritty supervisor by its command line. */
+export function supervisorRunning(state: TunnelState): boolean {
+  if (!isSameProcess(state.pid, state.startTime)) return false;
+  if (!HAS_PROC) return true;
   try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return isSupervisorCommand(readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0'));
   } catch {
-    return true; // no /proc (macOS): the signal probe is all there is
+    return false;
   }
 }
 
-/** The status `tunnels` shows: a state whose supervisor is gone is stale. */
+/** `gritty connect --supervise …` (started by connect, new or attach) or `gritty connect -f …`. */
+function isSupervisorCommand(argv: string[]): boolean {
+  const args = argv.slice(1);
+  if (args.includes('--supervise')) return true;
+  return args.some((a) => a === 'connect' || a === 'c') && args.some((a) => a === '-f' || a === '--foreground');
+}
+
+/** The status `tunnels` shows: a state whose supervisor is gone (or whose pid now names another process) is stale. */
 export function effectiveStatus(state: TunnelState): TunnelStatus | 'stale' {
-  return processAlive(state.pid) ? state.status : 'stale';
+  return supervisorRunning(state) ? state.status : 'stale';
+}
+
+function isPid(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function optionalNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../relay/log.js';
 import { socketAlive } from '../relay/secure-socket.js';
 import { tunnelArgs } from './ssh-command.js';
+import { processStartTime } from '../relay/process-identity.js';
 import { removeTunnelFiles, tunnelSocketPath, writeTunnelState, type TunnelState, type TunnelStatus } from './tunnel-state.js';
 
 /** Respawn delays after ssh exits: at once after a long healthy run, then slower while it keeps failing. */
@@ -52,7 +53,9 @@ export class TunnelSupervisor {
       name: options.name,
       destination: options.destination,
       pid: process.pid,
+      startTime: processStartTime(process.pid),
       sshPid: undefined,
+      sshStartTime: undefined,
       status: 'starting',
       since: Date.now(),
       remoteSocket: options.remoteSocket,
@@ -109,6 +112,7 @@ export class TunnelSupervisor {
     const child = spawn(this.options.ssh, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.ssh = child;
     this.state.sshPid = child.pid;
+    this.state.sshStartTime = child.pid === undefined ? undefined : processStartTime(child.pid);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString('utf8')).slice(-STDERR_TAIL_CHARS);

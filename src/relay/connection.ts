@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { decode, encode } from './codec.js';
 import { GrittyError, isGrittyError } from './errors.js';
 import { FrameDecoder, frameHeader } from './frame.js';
-import type { Message, MessageOf, MessageType } from './messages.js';
+import { MAX_ERROR_CHARS, type Message, type MessageOf, type MessageType } from './messages.js';
 import { validate } from './validate.js';
 
 export type MessageHandler = (msg: Message) => void;
@@ -95,6 +95,10 @@ export class Connection {
 
   send(msg: Message): boolean {
     if (this.closed || this.socket.destroyed) return false;
+    // Everything else is held to the schema the peer checks, so a bug here fails here,
+    // not as a peer that refuses the frame. Terminal data is skipped: it is a Buffer and
+    // an offset by type, and checking every chunk would tax the hot path for nothing.
+    if (msg.type !== 'output' && msg.type !== 'input') checkOutgoing(msg);
     const body = encode(msg);
     this.socket.cork();
     this.socket.write(frameHeader(body.length));
@@ -147,7 +151,7 @@ export class Connection {
   /** Ends the connection, first telling the peer why when there is an error. */
   close(reason?: GrittyError): void {
     if (reason !== undefined && !this.closed && !this.socket.destroyed) {
-      this.send({ type: 'error', code: reason.code, message: reason.message });
+      this.send({ type: 'error', code: reason.code, message: reason.message.slice(0, MAX_ERROR_CHARS) });
     }
     this.finish(reason);
     // Half-close and let the peer hang up. Destroying at once made a frame the peer had
@@ -192,6 +196,14 @@ export class Connection {
 
 export function wireError(msg: MessageOf<'error'>): GrittyError {
   return new GrittyError(msg.code as GrittyError['code'], msg.message);
+}
+
+function checkOutgoing(msg: Message): void {
+  try {
+    validate(msg);
+  } catch (err) {
+    throw new GrittyError('internal', `refusing to send a malformed ${msg.type}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function toGrittyError(err: unknown): GrittyError {

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'unsafe-socket-dir'
   | 'spawn-failed'
   | 'taken-over'
+  | 'self-attach'
   | 'not-a-terminal'
   | 'bad-target'
   | 'bad-usage'

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { printable } from './printable.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -19,7 +20,8 @@ export class Logger {
 
   private write(level: LogLevel, msg: string): void {
     if (RANK[level] < RANK[this.min]) return;
-    const line = `${new Date().toISOString()} ${process.pid} ${level} ${msg}\n`;
+    // escaped, so no text from a peer or a process can end this line and forge the next
+    const line = `${new Date().toISOString()} ${process.pid} ${level} ${printable(msg)}\n`;
     if (this.sink === 'stderr') process.stderr.write(line);
     else {
       try {

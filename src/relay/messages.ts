@@ -17,12 +17,25 @@ export const CHANNELS_CAPABILITY = 'channels';
 /** Largest terminal payload in one frame, leaving room for the envelope. */
 export const MAX_DATA_BYTES = MAX_FRAME_BYTES - 1024;
 export const MAX_NAME_CHARS = 64;
+export const MAX_SESSION_ID_CHARS = 32;
 /**
  * Largest cols or rows a session takes; bigger sizes are clamped, not refused. The
  * headless emulator allocates every cell of the screen: 10 000 x 10 000 cost the
  * daemon over 1 GB, 1 000 x 1 000 about 10 MB.
  */
 export const MAX_TERMINAL_DIMENSION = 1_000;
+/**
+ * Smallest cols or rows a session takes; smaller sizes (a terminal that reports 0x0)
+ * are raised to it. 2 is the headless emulator's own minimum width, so the PTY and the
+ * screen the daemon keeps of it always agree.
+ */
+export const MIN_TERMINAL_DIMENSION = 2;
+/** Who holds a session (`attachedBy`, `detached.by`): the client's name and its device. */
+export const MAX_CLIENT_LABEL_CHARS = 256;
+/** A process name as `list` shows it (`foreground`). */
+export const MAX_PROCESS_NAME_CHARS = 256;
+/** The text of an `error` frame. */
+export const MAX_ERROR_CHARS = 4096;
 
 /**
  * Terminal input a client may have sent and not had acknowledged: the session holds at
@@ -37,7 +50,7 @@ export const MAX_CHANNELS = 128;
 export const MAX_CLOSED_CHANNELS = 64;
 export const MAX_REASON_CHARS = 256;
 
-const dimension = clampedUint(MAX_TERMINAL_DIMENSION);
+const dimension = clampedUint(MAX_TERMINAL_DIMENSION, MIN_TERMINAL_DIMENSION);
 const target = str(256);
 
 const sessionSpec = object({
@@ -50,14 +63,14 @@ const sessionSpec = object({
 });
 
 export const sessionInfo = object({
-  id: str(32),
+  id: str(MAX_SESSION_ID_CHARS),
   name: str(MAX_NAME_CHARS),
   pid: uint(),
   createdAt: num(),
   activeAt: num(),
   attached: bool(),
-  attachedBy: optional(str(256)),
-  foreground: optional(str(256)),
+  attachedBy: optional(str(MAX_CLIENT_LABEL_CHARS)),
+  foreground: optional(str(MAX_PROCESS_NAME_CHARS)),
   cols: dimension,
   rows: dimension,
   offset: uint(),
@@ -82,7 +95,7 @@ export const MESSAGE_SHAPES = {
   // handshake (frozen across versions)
   hello: { version: uint(), caps: arrayOf(str(64), 64), deviceId: str(128), clientName: str(256) },
   'hello-ack': { version: uint(), caps: arrayOf(str(64), 64), serverId: str(128), pid: uint(), startedAt: num() },
-  error: { code: str(64), message: str(4096) },
+  error: { code: str(64), message: str(MAX_ERROR_CHARS) },
   'kill-server': {},
 
   // control requests and their replies
@@ -94,6 +107,8 @@ export const MESSAGE_SHAPES = {
     resume: optional(object({ token: str(128), offset: uint(), link: optional(linkState) })),
     create: optional(sessionSpec),
     repaint: bool(),
+    /** The session the client runs inside (its GRITTY_SESSION): attaching to it is refused. */
+    from: optional(str(MAX_SESSION_ID_CHARS)),
   },
   tail: { target, from: oneOf('screen', 'now', 'history') },
   list: {},
@@ -115,7 +130,7 @@ export const MESSAGE_SHAPES = {
   exit: { code: int(), signal: optional(uint()) },
   detach: {},
   repaint: {},
-  detached: { reason: oneOf('taken-over', 'killed', 'server-shutdown', 'evicted'), by: optional(str(256)) },
+  detached: { reason: oneOf('taken-over', 'killed', 'server-shutdown', 'evicted'), by: optional(str(MAX_CLIENT_LABEL_CHARS)) },
 
   // the per-session service socket: an in-session helper asks for a channel to the laptop
   'svc-channel': { kind: str(32), params: scalarMap(16, 4096) },

@@ -53,11 +53,14 @@ export function uint(max = Number.MAX_SAFE_INTEGER): Field<number> {
   };
 }
 
-/** An unsigned integer above `max` is read as `max`: for sizes where less of something beats refusing it. */
-export function clampedUint(max: number): Field<number> {
+/**
+ * An unsigned integer above `max` is read as `max`, one below `min` as `min`: for sizes
+ * where a usable value beats refusing the request.
+ */
+export function clampedUint(max: number, min = 0): Field<number> {
   return {
     parse(value, path) {
-      return Math.min(uint().parse(value, path), max);
+      return Math.max(min, Math.min(uint().parse(value, path), max));
     },
   };
 }

@@ -15,5 +15,8 @@ export interface DaemonContext {
   readonly log: Logger;
   /** Spawns a session; throws GrittyError (`name-taken`, `invalid-name`, `spawn-failed`). */
   createSession(spec: SessionSpec): Session;
+  /** Ends every session; resolves with the pids of shells that outlived SIGKILL (none, normally). */
+  endSessions(): Promise<number[]>;
+  /** Ends every session, then the daemon. */
   shutdown(): void;
 }

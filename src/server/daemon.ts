@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { ChannelAcceptor } from '../relay/channel-mux.js';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
-import { PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type MessageOf, type SessionSpec } from '../relay/messages.js';
+import { MAX_CLIENT_LABEL_CHARS, PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type MessageOf, type SessionSpec } from '../relay/messages.js';
 import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
 import type { DaemonContext, Peer } from './context.js';
 import { spawnPty } from './pty.js';
@@ -33,6 +33,8 @@ const EVICTION_SWEEP_MS = 5_000;
 const SERVICE_CHANNEL_KINDS: ReadonlySet<string> = new Set();
 /** A killed session's shell gets this long to exit on SIGHUP before SIGKILL. */
 const KILL_GRACE_MS = 3_000;
+/** After SIGKILL, how long the kernel gets to end a shell before shutdown reports it stuck. */
+const SIGKILL_REAP_MS = 2_000;
 
 export interface DaemonOptions {
   socketDir: string;
@@ -54,6 +56,8 @@ export class Daemon implements DaemonContext {
   private readonly sweep: NodeJS.Timeout;
   private readonly stopped: Promise<void>;
   private stop!: () => void;
+  private ending: Promise<number[]> | undefined;
+  private stopping = false;
 
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log;
@@ -83,7 +87,7 @@ export class Daemon implements DaemonContext {
     const spawned = spawnPty({
       file: shell,
       args: spec.command === undefined ? ['-l'] : ['-c', spec.command],
-      cwd: usableDir(spec.cwd),
+      cwd: workingDir(spec.cwd),
       env: sessionEnv({ daemonEnv: process.env, clientEnv: spec.env, serviceSocket, sessionId: id, sessionName: name }),
       cols: spec.cols,
       rows: spec.rows,
@@ -99,12 +103,38 @@ export class Daemon implements DaemonContext {
     return session;
   }
 
+  /**
+   * Stops accepting connections and ends every session as kill-session does (SIGHUP,
+   * SIGKILL after the grace period). Resolves once every shell is gone, or with the
+   * pids of those that outlived SIGKILL as well (a process stuck in the kernel).
+   */
+  endSessions(): Promise<number[]> {
+    this.ending ??= this.killAll();
+    return this.ending;
+  }
+
+  /** Ends every session, then the daemon. */
   shutdown(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    void this.endSessions().then(() => {
+      clearInterval(this.sweep);
+      return this.screens.close();
+    }).finally(() => this.stop());
+  }
+
+  private async killAll(): Promise<number[]> {
     this.log.info('shutting down');
-    clearInterval(this.sweep);
     this.server?.close();
-    for (const session of this.sessions.all()) session.shutdown();
-    void this.screens.close().finally(() => this.stop());
+    const sessions = this.sessions.all();
+    const ended = Promise.all(sessions.map((s) => new Promise<void>((resolve) => s.onEnded(resolve))));
+    for (const session of sessions) session.shutdown();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, KILL_GRACE_MS + SIGKILL_REAP_MS)))]);
+    clearTimeout(timer);
+    const left = this.sessions.all().map((s) => s.info().pid);
+    if (left.length > 0) this.log.warn(`shells still running after SIGKILL: ${left.join(', ')}`);
+    return left;
   }
 
   private onConnection(socket: Socket): void {
@@ -147,7 +177,7 @@ export class Daemon implements DaemonContext {
     const hello = await this.handshake(conn);
     const request = await conn.receive(HANDSHAKE_TIMEOUT_MS);
     if (hello.version !== PROTOCOL_VERSION && request.type !== 'kill-server') throw versionMismatch(hello.version);
-    await this.route(conn, request, { by: `${hello.clientName} (${hello.deviceId.slice(0, 8)})`, caps: hello.caps });
+    await this.route(conn, request, { by: clientLabel(hello), caps: hello.caps });
   }
 
   private async route(conn: Connection, msg: Message, peer: Peer): Promise<void> {
@@ -204,7 +234,25 @@ function versionMismatch(clientVersion: number): GrittyError {
   );
 }
 
-function usableDir(dir: string | undefined): string {
-  if (dir !== undefined && existsSync(dir) && statSync(dir).isDirectory()) return dir;
-  return homedir();
+/**
+ * Who a client is, as `ls` and a taken-over client are told: `name (device)`, cut to
+ * what the receiver's schema takes. The name gives way; the device id stays whole.
+ */
+export function clientLabel(hello: MessageOf<'hello'>): string {
+  const device = ` (${hello.deviceId.slice(0, 8)})`;
+  return `${hello.clientName.slice(0, MAX_CLIENT_LABEL_CHARS - device.length)}${device}`;
+}
+
+/** The session's working directory: the one the client asked for, which must exist, or home. */
+function workingDir(dir: string | undefined): string {
+  if (dir === undefined) return homedir();
+  if (!isAbsolute(dir)) throw new GrittyError('spawn-failed', `cannot start the session in ${dir}: not an absolute path`);
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    throw new GrittyError('spawn-failed', `cannot start the session in ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}; cd to an existing directory and try again`, { cause: err });
+  }
+  if (!isDir) throw new GrittyError('spawn-failed', `cannot start the session in ${dir}: not a directory; cd to an existing directory and try again`);
+  return dir;
 }

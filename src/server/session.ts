@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChannelAcceptor } from '../relay/channel-mux.js';
 import type { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
-import type { DetachReason, LinkState, Message, SessionInfo, TailFrom } from '../relay/messages.js';
+import { MAX_PROCESS_NAME_CHARS, type DetachReason, type LinkState, type Message, type SessionInfo, type TailFrom } from '../relay/messages.js';
 import { OutputPump } from './output-pump.js';
 import type { ExitStatus, Pty } from './pty.js';
 import { planReplay } from './replay.js';
@@ -109,7 +109,7 @@ export class Session {
       activeAt: this.activeAt,
       attached: this.client !== undefined,
       attachedBy: this.client?.by,
-      foreground: this.pty.foreground(),
+      foreground: this.pty.foreground()?.slice(0, MAX_PROCESS_NAME_CHARS),
       cols: this.cols,
       rows: this.rows,
       offset: this.ring.end,
@@ -232,14 +232,14 @@ export class Session {
     this.onEnded(() => clearTimeout(escalate));
   }
 
-  /** Ends every viewer as the daemon shuts down, then the process. */
+  /** Ends every viewer as the daemon shuts down, then the process (as kill() does). */
   shutdown(): void {
     this.dropClient('server-shutdown');
     for (const viewer of this.tails) {
       viewer.conn.send({ type: 'detached', reason: 'server-shutdown' });
       viewer.conn.close();
     }
-    this.pty.kill('SIGHUP');
+    this.kill();
   }
 
   /** Opens a channel to the attached client; rejects at once with the reason when none can take it. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { decode, encode } from '../../src/relay/codec.js';
 import { GrittyError, isGrittyError } from '../../src/relay/errors.js';
-import { MAX_NAME_CHARS, MAX_TERMINAL_DIMENSION, MESSAGE_SHAPES, type Message, type MessageType, type SessionInfo } from '../../src/relay/messages.js';
+import { MAX_NAME_CHARS, MAX_TERMINAL_DIMENSION, MIN_TERMINAL_DIMENSION, MESSAGE_SHAPES, type Message, type MessageType, type SessionInfo } from '../../src/relay/messages.js';
 import { validate } from '../../src/relay/validate.js';
 
 const info: SessionInfo = {
@@ -91,10 +91,10 @@ describe('validate', () => {
   });
 
   test('treats a missing optional field and nil alike, leaving the key out', () => {
-    const bare = validate(wire({ type: 'attach', target: 'w', cols: 1, rows: 1, repaint: false }));
-    expect(bare).toEqual({ type: 'attach', target: 'w', cols: 1, rows: 1, repaint: false });
+    const bare = validate(wire({ type: 'attach', target: 'w', cols: 80, rows: 24, repaint: false }));
+    expect(bare).toEqual({ type: 'attach', target: 'w', cols: 80, rows: 24, repaint: false });
     expect('resume' in bare).toBe(false);
-    expect(validate(wire({ type: 'attach', target: 'w', cols: 1, rows: 1, resume: null, repaint: false }))).toEqual(bare);
+    expect(validate(wire({ type: 'attach', target: 'w', cols: 80, rows: 24, resume: null, repaint: false }))).toEqual(bare);
   });
 
   test('drops fields that the shape does not name', () => {
@@ -183,6 +183,11 @@ describe('validate', () => {
     const attach = validate(wire({ ...SAMPLES.attach, cols: 2 ** 32, rows: 5_000 })) as Extract<Message, { type: 'attach' }>;
     expect([attach.cols, attach.rows, attach.create?.cols]).toEqual([MAX_TERMINAL_DIMENSION, MAX_TERMINAL_DIMENSION, 80]);
     expect(refusal(wire({ type: 'resize', cols: -1, rows: 24 })).message).toContain('field cols');
+  });
+
+  test('raises terminal dimensions below the minimum to it, so a 0x0 terminal gets a usable size', () => {
+    expect(validate(wire({ type: 'resize', cols: 0, rows: 0 }))).toEqual({ type: 'resize', cols: MIN_TERMINAL_DIMENSION, rows: MIN_TERMINAL_DIMENSION });
+    expect(validate(wire({ type: 'resize', cols: 1, rows: 3 }))).toEqual({ type: 'resize', cols: MIN_TERMINAL_DIMENSION, rows: 3 });
   });
 
   test('accepts a session name of exactly the name limit', () => {

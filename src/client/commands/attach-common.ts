@@ -1,4 +1,5 @@
 import { GrittyError } from '../../relay/errors.js';
+import { MAX_SESSION_ID_CHARS } from '../../relay/messages.js';
 import { AttachClient, type AttachOptions } from '../attach.js';
 import type { CliContext, Options } from '../context.js';
 import { nudgeTunnel, reopenHost } from '../endpoint.js';
@@ -15,6 +16,12 @@ export function requireTerminal(command: string): LocalTerminal {
     throw new GrittyError('not-a-terminal', `gritty ${command} needs a terminal; use gritty tail to read a session from a pipe, or gritty new -d to start one in the background`);
   }
   return new LocalTerminal(process.stdin as ReadStream, process.stdout as WriteStream);
+}
+
+/** The session this process runs inside, as the daemon set it (GRITTY_SESSION); a value too long to be one is ignored. */
+function enclosingSession(): string | undefined {
+  const id = process.env.GRITTY_SESSION;
+  return id !== undefined && id !== '' && id.length <= MAX_SESSION_ID_CHARS ? id : undefined;
 }
 
 /** Runs the attach loop and prints how it ended. */
@@ -36,6 +43,7 @@ export async function runAttached(
     repaint: options.redraw !== false && !settings.noRedraw,
     heartbeat: { intervalMs: settings.heartbeatIntervalMs, timeoutMs: settings.heartbeatTimeoutMs },
     acceptor: (kind) => Promise.reject(new GrittyError('channel-refused', `this client accepts no ${kind} channels`)),
+    from: enclosingSession(),
   });
   const ending = await client.run();
   // bracketed lines are reports ([detached …], [session … exited]); anything else is an error

@@ -1,7 +1,8 @@
 import { GrittyError } from '../../relay/errors.js';
 import type { CommandSpec } from '../context.js';
 import { checkConnectionName } from '../connection-name.js';
-import { effectiveStatus, processAlive, readTunnelState, removeTunnelFiles } from '../tunnel-state.js';
+import { isSameProcess } from '../../relay/process-identity.js';
+import { readTunnelState, removeTunnelFiles, supervisorRunning } from '../tunnel-state.js';
 
 /** How long a supervisor gets to stop its ssh and clean up. */
 const STOP_TIMEOUT_MS = 5_000;
@@ -15,16 +16,28 @@ export const disconnect: CommandSpec = {
     const name = checkConnectionName(args[0]!);
     const state = readTunnelState(ctx.paths.socketDir, name);
     if (state === undefined) throw new GrittyError('bad-target', `no connection named ${name}; gritty tunnels lists them`);
-    if (effectiveStatus(state) !== 'stale') {
-      process.kill(state.pid, 'SIGTERM');
+    // only a process proven to be this tunnel's (pid, start time, command line) is signalled:
+    // a pid from the state file may have been reused by any process of the user's since
+    const running = supervisorRunning(state);
+    if (running) {
+      const supervisor = (): boolean => isSameProcess(state.pid, state.startTime);
+      signal(state.pid, 'SIGTERM');
       const deadline = Date.now() + STOP_TIMEOUT_MS;
-      while (processAlive(state.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-      if (processAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+      while (supervisor() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      if (supervisor()) signal(state.pid, 'SIGKILL');
     }
     // the tunnel's ssh leads its own process group (with its ProxyCommand, if any)
-    if (state.sshPid !== undefined && processAlive(state.sshPid)) process.kill(-state.sshPid, 'SIGTERM');
+    if (state.sshPid !== undefined && isSameProcess(state.sshPid, state.sshStartTime)) signal(-state.sshPid, 'SIGTERM');
     removeTunnelFiles(ctx.paths.socketDir, name);
-    process.stdout.write(`disconnected ${name}\n`);
+    process.stdout.write(running ? `disconnected ${name}\n` : `disconnected ${name}: the tunnel was stale (its supervisor had exited); removed what it left\n`);
     return 0;
   },
 };
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // it exited between the check and the signal
+  }
+}

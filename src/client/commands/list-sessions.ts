@@ -5,6 +5,8 @@ import type { CliContext, CommandSpec } from '../context.js';
 import { request } from '../daemon-client.js';
 import { openHost, reopenHost } from '../endpoint.js';
 import { checkHostName } from '../../relay/names.js';
+import { printable } from '../../relay/printable.js';
+import { jsonForTerminal } from '../json-output.js';
 import { tunnelNames } from '../tunnel-state.js';
 
 interface HostSessions {
@@ -45,12 +47,12 @@ export const listSessions: CommandSpec = {
 function print(results: HostSessions[], json: boolean): number {
   if (json) {
     const rows = results.flatMap((r) => r.sessions.map((s) => ({ host: r.host, ...s })));
-    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`${jsonForTerminal(rows)}\n`);
   } else {
     process.stdout.write(formatTable(results, Date.now()));
   }
   const failed = results.filter((r) => r.error !== undefined);
-  for (const r of failed) process.stderr.write(`gritty: ${r.host}: ${r.error}\n`);
+  for (const r of failed) process.stderr.write(`gritty: ${r.host}: ${printable(r.error!)}\n`);
   return failed.length > 0 ? 1 : 0;
 }
 
@@ -59,6 +61,7 @@ function knownHosts(ctx: CliContext): string[] {
   return [LOCAL_HOST, ...tunnelNames(ctx.paths.socketDir)];
 }
 
+/** The sessions as a table; every string a daemon sent is shown with its control characters escaped. */
 export function formatTable(results: HostSessions[], now: number): string {
   const rows = [['SESSION', 'ATTACHED', 'CREATED', 'IDLE', 'COMMAND']];
   for (const { host, sessions } of results) {
@@ -69,7 +72,7 @@ export function formatTable(results: HostSessions[], now: number): string {
         new Date(s.createdAt).toLocaleString(),
         duration(now - s.activeAt),
         s.foreground ?? '',
-      ]);
+      ].map(printable));
     }
   }
   const host = results.length === 1 ? results[0]!.host : LOCAL_HOST;

@@ -5,6 +5,7 @@ import { sessionSpec } from '../session-spec.js';
 import { isGrittyError } from '../../relay/errors.js';
 import { nameTakenError, parseTarget } from '../target.js';
 import { request } from '../daemon-client.js';
+import { printable } from '../../relay/printable.js';
 import { SESSION_OPTIONS, requireTerminal, runAttached } from './attach-common.js';
 
 export const newSession: CommandSpec = {
@@ -37,7 +38,7 @@ Examples:
       const created = await request(link, { type: 'new', spec, attach: false }, 'created').catch((err: unknown) => {
         throw isGrittyError(err, 'name-taken') && spec.name !== undefined ? nameTakenError(target.host, spec.name, err) : err;
       });
-      process.stdout.write(`${target.host}:${created.session.name}\n`);
+      process.stdout.write(`${printable(`${target.host}:${created.session.name}`)}\n`);
       return 0;
     }
     link.conn.close();

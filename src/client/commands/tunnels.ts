@@ -1,4 +1,6 @@
+import { printable } from '../../relay/printable.js';
 import type { CommandSpec } from '../context.js';
+import { jsonForTerminal } from '../json-output.js';
 import { effectiveStatus, readTunnelState, tunnelNames, type TunnelState } from '../tunnel-state.js';
 
 export const tunnels: CommandSpec = {
@@ -16,17 +18,18 @@ gritty connect DESTINATION.`,
       .filter((s): s is TunnelState => s !== undefined);
     const rows = states.map((s) => ({ name: s.name, destination: s.destination, pid: s.pid, sshPid: s.sshPid, status: effectiveStatus(s), since: new Date(s.since).toISOString(), message: s.message }));
     if (options.json === true) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${jsonForTerminal(rows)}\n`);
       return 0;
     }
     if (rows.length === 0) {
       process.stdout.write('no tunnels; gritty connect DESTINATION starts one (gritty new HOST:NAME does too)\n');
       return 0;
     }
-    const table = [['NAME', 'DESTINATION', 'PID', 'STATUS', 'SINCE'], ...rows.map((r) => [r.name, r.destination, String(r.pid), r.status, r.since])];
+    // the state files are ours, but a message is ssh's last words, which the remote side shapes
+    const table = [['NAME', 'DESTINATION', 'PID', 'STATUS', 'SINCE'], ...rows.map((r) => [r.name, r.destination, String(r.pid), r.status, r.since].map(printable))];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
     process.stdout.write(table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
-    for (const r of rows) if (r.status !== 'healthy' && r.message !== undefined) process.stdout.write(`${r.name}: ${r.message}\n`);
+    for (const r of rows) if (r.status !== 'healthy' && r.message !== undefined) process.stdout.write(`${printable(r.name)}: ${printable(r.message)}\n`);
     return 0;
   },
 };

@@ -12,9 +12,12 @@ export async function handleAttach(ctx: DaemonContext, conn: Connection, msg: Me
   } else {
     session = ctx.sessions.resolve(msg.target);
   }
+  // its own client would take it over and then echo its own output back into it, without end
+  if (msg.from === session.id) {
+    throw new GrittyError('self-attach', `you are inside session ${session.name}; detach with ~. first, or attach from another terminal`);
+  }
   await attachTo(ctx, conn, session, { cols: msg.cols, rows: msg.rows, resume: msg.resume, repaint: msg.repaint }, peer);
 }
-
 
 export async function attachTo(
   ctx: DaemonContext,
