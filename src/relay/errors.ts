@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'connection-lost'
   | 'timeout'
   | 'tunnel-failed'
+  | 'channel-refused'
+  | 'port-busy'
   | 'internal';
 
 export class GrittyError extends Error {
