@@ -11,10 +11,13 @@ export interface AgentSocketOptions {
   onRefused?: (reason: string) => void;
 }
 
+/** How long a turned-away client may take to hang up after our EOF, before we cut it off. */
+const TURN_AWAY_LINGER_MS = 1_000;
+
 /**
  * The session's SSH_AUTH_SOCK. Each connection becomes an `agent` channel to whichever
  * laptop is attached now, so the path stays valid across reconnects and takeovers.
- * When the channel is refused the connection is closed at once: ssh and ssh-add then
+ * When the channel is refused the connection gets EOF at once: ssh and ssh-add then
  * report a failed agent and go on, instead of waiting on a socket nobody answers.
  * The caller owns the returned server and closes it with the session.
  */
@@ -25,9 +28,21 @@ export function listenAgentSocket(options: AgentSocketOptions): Promise<Server> 
     options.open('agent', {}).then(
       (channel) => void splice(socket, channel),
       (err: unknown) => {
-        socket.destroy();
+        turnAway(socket);
         options.onRefused?.(err instanceof Error ? err.message : String(err));
       },
     );
   });
+}
+
+/**
+ * Sends EOF at once but reads (and drops) the client's request until it hangs up: a
+ * plain close races the client's first write, and ssh-add dies of SIGPIPE, silently,
+ * instead of saying the agent failed.
+ */
+function turnAway(socket: Socket): void {
+  socket.end();
+  socket.resume();
+  const linger = setTimeout(() => socket.destroy(), TURN_AWAY_LINGER_MS);
+  socket.once('close', () => clearTimeout(linger));
 }
