@@ -79,3 +79,71 @@ export async function channelPair(accept: AcceptChannel): Promise<ChannelPair> {
     },
   };
 }
+
+/** A header line is a kind and small params; the cap keeps a test peer from being a memory hog. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * The same join across processes (one side in its own network namespace, say): the
+ * opener connects to `path` and sends one JSON line {kind, params}; the acceptor's
+ * process answers "ok" or "refused <reason>" on one line, and the socket then IS the
+ * channel. `serveChannels` runs in the accepting process, `remoteOpen` in the opener.
+ */
+export function serveChannels(path: string, accept: AcceptChannel): Promise<Server> {
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    socket.on('error', () => {});
+    void readLine(socket).then(async (line) => {
+      const { kind, params } = JSON.parse(line) as { kind: string; params: ChannelParams };
+      let take: Awaited<ReturnType<AcceptChannel>>;
+      try {
+        take = await accept(kind, params);
+      } catch (err) {
+        socket.end(`refused ${(err as Error).message.replace(/\n/g, ' ')}\n`);
+        return;
+      }
+      socket.write('ok\n');
+      take(socket);
+    });
+  });
+  return new Promise((resolve) => server.listen(path, () => resolve(server)));
+}
+
+export function remoteOpen(path: string): OpenChannel {
+  return async (kind, params) => {
+    const socket = createConnection({ path, allowHalfOpen: true });
+    socket.on('error', () => {});
+    socket.write(`${JSON.stringify({ kind, params })}\n`);
+    const status = await readLine(socket);
+    if (status === 'ok') return socket;
+    socket.destroy();
+    throw new GrittyError('channel-refused', status.replace(/^refused /, ''));
+  };
+}
+
+/** Reads one line, leaving whatever follows it unread on the socket. */
+function readLine(socket: Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf(0x0a);
+      if (end < 0) {
+        if (buffered.length > MAX_HEADER_BYTES) fail(new Error('header line too long'));
+        return;
+      }
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.pause();
+      if (end + 1 < buffered.length) socket.unshift(buffered.subarray(end + 1));
+      resolve(buffered.subarray(0, end).toString('utf8'));
+    };
+    const onClose = (): void => fail(new Error('closed before a full line'));
+    const fail = (err: Error): void => {
+      socket.off('data', onData);
+      socket.destroy();
+      reject(err);
+    };
+    socket.on('data', onData);
+    socket.once('close', onClose);
+  });
+}
