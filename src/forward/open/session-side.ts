@@ -32,6 +32,8 @@ export async function openOnLaptop(open: OpenChannel, url: string): Promise<Open
     }
   } catch {
     // the URL is open; a channel cut before the notices arrived loses only those
+  } finally {
+    channel.end();
   }
   const notices = Buffer.concat(chunks).toString('utf8').split('\n').filter((line) => line !== '').map(printable);
   return { opened: true, notices };

@@ -52,10 +52,8 @@ export async function startRemoteForward(options: { spec: ForwardSpec; open: Ope
     remove();
     throw err;
   }
-  channel.on('error', () => {});
-  channel.resume();
-  const closed = new Promise<void>((resolve) => channel.once('close', resolve)).then(remove);
-  return { closed, close: () => void channel.destroy() };
+  const closed = untilOver(channel).then(remove);
+  return { closed, close: () => void channel.end() };
 }
 
 /**
@@ -84,11 +82,9 @@ export function rfListenAcceptor(open: OpenChannel, track: (close: () => Promise
     };
     const untrack = track(stop);
     return (channel) => {
-      channel.on('error', () => {});
-      channel.resume();
-      channel.once('close', () => {
+      void untilOver(channel).then(() => {
         untrack();
-        void stop();
+        return stop();
       });
     };
   };
@@ -104,4 +100,18 @@ export function rfConnAcceptor(targets: RemoteForwardTargets): ChannelAcceptor {
     });
     return (channel) => void splice(socket, channel);
   };
+}
+
+/**
+ * An rf-listen channel carries no data: it lives as long as the forward. Either end
+ * ending it (EOF) or closing it ends the forward; the other end answers EOF with EOF.
+ */
+function untilOver(channel: Duplex): Promise<void> {
+  channel.on('error', () => {});
+  channel.once('end', () => channel.end());
+  channel.resume();
+  return new Promise((resolve) => {
+    channel.once('end', resolve);
+    channel.once('close', resolve);
+  });
 }
