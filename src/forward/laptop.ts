@@ -32,7 +32,7 @@ export interface LaptopForwarding {
 /** The laptop's side of forwarding: one attached client's gates, rate limits and listeners. */
 export function laptopForwarding(options: LaptopForwardOptions): LaptopForwarding {
   const now = options.now ?? Date.now;
-  const oauth = new OAuthListeners(options.open, options.oauth);
+  const oauth = new OAuthListeners(options.open, options.oauth, options.log);
   const rfListeners = new Set<() => Promise<void>>();
   const track = (close: () => Promise<void>): (() => void) => {
     rfListeners.add(close);
@@ -42,7 +42,7 @@ export function laptopForwarding(options: LaptopForwardOptions): LaptopForwardin
     agent: agentAcceptor(options.agentSocket),
     'open-url': openUrlAcceptor({ openCommand: options.openCommand, oauth: options.switches['oauth-redirect'] ? oauth : undefined }),
     'lf-conn': lfConnAcceptor(),
-    'rf-listen': rfListenAcceptor(options.open, track),
+    'rf-listen': rfListenAcceptor({ open: options.open, track, log: options.log }),
   };
   return {
     accept: dispatcher({

@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'node:net';
+import { printable } from '../../relay/printable.js';
 import { listenPrivate } from '../../relay/secure-socket.js';
 import type { OpenChannel } from '../seam.js';
 import { splice } from '../splice.js';
@@ -29,7 +30,7 @@ export function listenAgentSocket(options: AgentSocketOptions): Promise<Server> 
       (channel) => void splice(socket, channel),
       (err: unknown) => {
         turnAway(socket);
-        options.onRefused?.(err instanceof Error ? err.message : String(err));
+        options.onRefused?.(printable(err instanceof Error ? err.message : String(err)));
       },
     );
   });

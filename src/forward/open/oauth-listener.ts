@@ -1,6 +1,7 @@
 import type { Server, Socket } from 'node:net';
 import { isGrittyError } from '../../relay/errors.js';
-import { closeServer, listenLoopback, type LoopbackHost } from '../loopback.js';
+import { printable } from '../../relay/printable.js';
+import { closeServer, listenLoopback } from '../loopback.js';
 import type { Port } from '../params.js';
 import type { OpenChannel } from '../seam.js';
 import { splice } from '../splice.js';
@@ -23,6 +24,8 @@ interface Flow {
   sockets: Set<Socket>;
   deadline: NodeJS.Timeout;
   idle: NodeJS.Timeout | undefined;
+  /** Settles once the listeners are bound (or failed to be). */
+  bound: Promise<void>;
 }
 
 /**
@@ -37,51 +40,61 @@ export class OAuthListeners {
   constructor(
     private readonly open: OpenChannel,
     private readonly timeouts: OAuthTimeouts,
+    /** Told when the session refuses a callback connection. */
+    private readonly log: (line: string) => void,
   ) {}
 
   /**
-   * Listens for `redirect`; a port already listened on for another flow is kept and
-   * its deadline renewed. Resolves true when it made a new listener. Throws port-busy.
+   * Listens for `redirect`; a port already listened on (or being bound) for another
+   * flow is shared and its deadline renewed. Resolves true when it made a new
+   * listener. Throws port-busy.
    */
   async listen(redirect: OAuthRedirect): Promise<boolean> {
     const existing = this.flows.get(redirect.port);
     if (existing !== undefined) {
+      await existing.bound;
       existing.deadline.refresh();
       return false;
     }
-    const hosts: LoopbackHost[] = redirect.host === '::1' ? ['::1'] : ['127.0.0.1'];
-    const servers: Server[] = [];
-    const flow: Flow = { servers, sockets: new Set(), deadline: setTimeout(() => void this.end(redirect.port), this.timeouts.flowMs), idle: undefined };
+    const flow: Flow = {
+      servers: [],
+      sockets: new Set(),
+      deadline: setTimeout(() => void this.end(redirect.port), this.timeouts.flowMs),
+      idle: undefined,
+      bound: Promise.resolve(),
+    };
     flow.deadline.unref();
-    const where = "the laptop, for the sign-in's callback";
+    this.flows.set(redirect.port, flow);
+    flow.bound = this.bind(redirect, flow);
     try {
-      for (const host of hosts) servers.push(await listenLoopback(host, redirect.port, where, (socket) => this.tunnel(redirect.port, flow, socket)));
-      if (redirect.host === 'localhost') {
-        // browsers may try localhost over IPv6 first; a laptop without ::1 still gets IPv4
-        await listenLoopback('::1', redirect.port, where, (socket) => this.tunnel(redirect.port, flow, socket)).then(
-          (server) => servers.push(server),
-          (err: unknown) => {
-            if (!isGrittyError(err, 'port-busy')) throw err;
-          },
-        );
-      }
+      await flow.bound;
     } catch (err) {
-      clearTimeout(flow.deadline);
-      await Promise.all(servers.map(closeServer));
+      await this.end(redirect.port);
       throw err;
     }
-    this.flows.set(redirect.port, flow);
     return true;
+  }
+
+  private async bind(redirect: OAuthRedirect, flow: Flow): Promise<void> {
+    const where = "the laptop, for the sign-in's callback";
+    const onConnection = (socket: Socket): void => this.tunnel(redirect.port, flow, socket);
+    flow.servers.push(await listenLoopback(redirect.host === '::1' ? '::1' : '127.0.0.1', redirect.port, where, onConnection));
+    if (redirect.host === 'localhost') {
+      // browsers may try localhost over IPv6 first; a laptop without ::1 still gets IPv4
+      await listenLoopback('::1', redirect.port, where, onConnection).then(
+        (server) => void flow.servers.push(server),
+        (err: unknown) => {
+          if (!isGrittyError(err, 'port-busy')) throw err;
+        },
+      );
+    }
+    // closed while binding: nothing may stay listening for a flow that is over
+    if (this.flows.get(redirect.port) !== flow) await Promise.all(flow.servers.map(closeServer));
   }
 
   /** Stops listening on `port`, as when the URL that named it could not be opened after all. */
   cancel(port: Port): Promise<void> {
     return this.end(port);
-  }
-
-  /** Ports listened on now. */
-  ports(): Port[] {
-    return [...this.flows.keys()];
   }
 
   async close(): Promise<void> {
@@ -102,7 +115,10 @@ export class OAuthListeners {
     });
     this.open('oauth-callback', { port }).then(
       (channel) => void splice(socket, channel),
-      () => socket.destroy(),
+      (err: unknown) => {
+        socket.destroy();
+        this.log(`the session refused an OAuth callback to port ${port}: ${printable(String((err as Error).message))}`);
+      },
     );
   }
 

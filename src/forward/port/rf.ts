@@ -1,6 +1,7 @@
 import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isGrittyError } from '../../relay/errors.js';
+import { printable } from '../../relay/printable.js';
 import { closeServer, connectLoopback, listenLoopback } from '../loopback.js';
 import { port, readParams, refuse, type Port } from '../params.js';
 import type { ChannelAcceptor, OpenChannel } from '../seam.js';
@@ -12,22 +13,26 @@ import type { ForwardSpec } from './spec.js';
  * an `rf-conn` channel only to a port some `gritty rf` in this session asked for.
  */
 export class RemoteForwardTargets {
-  private readonly counts = new Map<Port, number>();
+  private readonly forwards = new Map<Port, Set<(reason: string) => void>>();
 
-  add(target: Port): () => void {
-    this.counts.set(target, (this.counts.get(target) ?? 0) + 1);
-    let removed = false;
+  /** Registers a forward to `target`; `onRefused` hears why a connection to it failed. Returns its removal. */
+  add(target: Port, onRefused: (reason: string) => void = () => {}): () => void {
+    const listeners = this.forwards.get(target) ?? new Set();
+    this.forwards.set(target, listeners);
+    const entry = (reason: string): void => onRefused(reason);
+    listeners.add(entry);
     return () => {
-      if (removed) return;
-      removed = true;
-      const left = (this.counts.get(target) ?? 1) - 1;
-      if (left === 0) this.counts.delete(target);
-      else this.counts.set(target, left);
+      listeners.delete(entry);
+      if (listeners.size === 0 && this.forwards.get(target) === listeners) this.forwards.delete(target);
     };
   }
 
   has(target: Port): boolean {
-    return this.counts.has(target);
+    return this.forwards.has(target);
+  }
+
+  refused(target: Port, reason: string): void {
+    for (const onRefused of this.forwards.get(target) ?? []) onRefused(reason);
   }
 }
 
@@ -42,9 +47,15 @@ export interface RemoteForward {
  * for as long as the returned forward lives. Rejects with the laptop's reason (port
  * busy, forwarding off, no client attached).
  */
-export async function startRemoteForward(options: { spec: ForwardSpec; open: OpenChannel; targets: RemoteForwardTargets }): Promise<RemoteForward> {
+export async function startRemoteForward(options: {
+  spec: ForwardSpec;
+  open: OpenChannel;
+  targets: RemoteForwardTargets;
+  /** Told why a connection from the laptop could not reach TARGET (nothing listens there). */
+  onRefused?: (reason: string) => void;
+}): Promise<RemoteForward> {
   const { spec } = options;
-  const remove = options.targets.add(spec.target);
+  const remove = options.targets.add(spec.target, options.onRefused);
   let channel: Duplex;
   try {
     channel = await options.open('rf-listen', { listen: spec.listen, target: spec.target });
@@ -61,7 +72,13 @@ export async function startRemoteForward(options: { spec: ForwardSpec; open: Ope
  * channel is open, and opens an `rf-conn` channel for each connection. `track` lets the
  * owner close every listener when the laptop detaches.
  */
-export function rfListenAcceptor(open: OpenChannel, track: (close: () => Promise<void>) => () => void): ChannelAcceptor {
+export function rfListenAcceptor(options: {
+  open: OpenChannel;
+  track: (close: () => Promise<void>) => () => void;
+  /** Told when the session refuses a connection. */
+  log: (line: string) => void;
+}): ChannelAcceptor {
+  const { open, track } = options;
   return async (params) => {
     const { listen, target } = readParams(params, { listen: port(), target: port() });
     const sockets = new Set<Socket>();
@@ -71,7 +88,10 @@ export function rfListenAcceptor(open: OpenChannel, track: (close: () => Promise
       socket.on('error', () => {});
       open('rf-conn', { target }).then(
         (channel) => void splice(socket, channel),
-        () => socket.destroy(),
+        (err: unknown) => {
+          socket.destroy();
+          options.log(`the session refused a connection to its port ${target} (from the laptop's ${listen}): ${printable((err as Error).message)}`);
+        },
       );
     }).catch((err: unknown) => {
       throw isGrittyError(err, 'port-busy') ? refuse(err.message, err) : err;
@@ -96,7 +116,9 @@ export function rfConnAcceptor(targets: RemoteForwardTargets): ChannelAcceptor {
     const { target } = readParams(params, { target: port() });
     if (!targets.has(target)) throw refuse(`no gritty rf to port ${target} is running in this session`);
     const socket = await connectLoopback('127.0.0.1', target).catch((err: Error) => {
-      throw refuse(`nothing accepts connections on the session host's 127.0.0.1:${target} (${err.message}); start the server there first`, err);
+      const refusal = refuse(`nothing accepts connections on the session host's 127.0.0.1:${target} (${err.message}); start the server there first`, err);
+      targets.refused(target, refusal.message);
+      throw refusal;
     });
     return (channel) => void splice(socket, channel);
   };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +162,31 @@ describe('an OAuth sign-in started in the session completes through the laptop b
     expect(done.map((visit) => visit.body).sort()).toEqual(
       [`signed in on the session host via 127.0.0.1:${port.v4} with c0de\n`, `signed in on the session host via 127.0.0.1:${port.second} with c0de\n`].sort(),
     );
+  });
+
+  test('two sign-ins at once naming the same port share one listener', async () => {
+    const { toLaptop, record } = await laptop();
+    const urls = [authorize(`http://127.0.0.1:${port.v4}/one`, true), authorize(`http://127.0.0.1:${port.v4}/two`, false)];
+    const outcomes = await Promise.all(urls.map((url) => openOnLaptop(toLaptop.open, url)));
+    expect(outcomes).toEqual([{ opened: true, notices: [] }, { opened: true, notices: [] }]);
+    expect((await visited(record, 2)).map((visit) => visit.status)).toEqual([200, 200]);
+  });
+
+  test('with no open-command, the open package opens it (xdg-open, then $BROWSER here)', async () => {
+    const record = join(dir, 'default-browser.jsonl');
+    const wrapper = join(dir, 'default-browser.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec node '${join(HERE, 'browser.mjs')}' '${record}' "$@"\n`, { mode: 0o700 });
+    const saved = process.env.BROWSER;
+    process.env.BROWSER = wrapper;
+    try {
+      const { toLaptop } = await laptop({ openCommand: undefined });
+      const url = authorize(`http://localhost:${port.localhost}/cb`, true);
+      expect(await openOnLaptop(toLaptop.open, url)).toEqual({ opened: true, notices: [] });
+      expect(await visited(record)).toMatchObject([{ url: new URL(url).href, status: 200 }]);
+    } finally {
+      if (saved === undefined) delete process.env.BROWSER;
+      else process.env.BROWSER = saved;
+    }
   });
 
   test('the callback listener closes once the flow has gone idle', async () => {

@@ -59,8 +59,13 @@ async function lf(made: Link, listen: number, target: number, refusals: string[]
   return forward;
 }
 
-async function rf(made: Link, listen: number, target: number): Promise<RemoteForward> {
-  const forward = await startRemoteForward({ spec: { listen: listen as Port, target: target as Port }, open: made.toLaptop.open, targets: made.targets });
+async function rf(made: Link, listen: number, target: number, refusals: string[] = []): Promise<RemoteForward> {
+  const forward = await startRemoteForward({
+    spec: { listen: listen as Port, target: target as Port },
+    open: made.toLaptop.open,
+    targets: made.targets,
+    onRefused: (reason) => refusals.push(reason),
+  });
   cleanups.push(() => forward.close());
   return forward;
 }
@@ -210,13 +215,17 @@ describe('remote forward (laptop port → session port)', () => {
     expect(await listening(listen)).toBe(false);
   });
 
-  test('nothing listening on the session target: the connection closes, and the session host says why', async () => {
+  test('nothing listening on the session target: the connection closes, and gritty rf and both logs say why', async () => {
     const made = await world();
     const [listen, target] = [await freePort(), await freePort()];
-    await rf(made, listen, target);
+    const refusals: string[] = [];
+    await rf(made, listen, target, refusals);
     expect(await closedEmpty(await connect(listen))).toBe(0);
-    await waitFor(() => made.sessionLog.length === 1, { what: 'the session to log the refusal' });
-    expect(made.sessionLog[0]).toContain(`nothing accepts connections on the session host's 127.0.0.1:${target}`);
+    const why = `nothing accepts connections on the session host's 127.0.0.1:${target} (connect ECONNREFUSED 127.0.0.1:${target}); start the server there first`;
+    await waitFor(() => made.laptopLog.length === 1, { what: 'the laptop to log the refusal' });
+    expect(refusals).toEqual([why]);
+    expect(made.sessionLog).toEqual([`refused a rf-conn channel from the laptop: ${why}`]);
+    expect(made.laptopLog).toEqual([`the session refused a connection to its port ${target} (from the laptop's ${listen}): ${why}`]);
   });
 
   test('the session host connects rf-conn only to a target an active rf named', async () => {
