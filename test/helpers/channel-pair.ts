@@ -103,7 +103,7 @@ export function serveChannels(path: string, accept: AcceptChannel): Promise<Serv
       }
       socket.write('ok\n');
       take(socket);
-    });
+    }).catch(() => socket.destroy());
   });
   return new Promise((resolve) => server.listen(path, () => resolve(server)));
 }
