@@ -95,6 +95,35 @@ describe('through the forwarded agent', () => {
     expect(checked.stdout).toMatch(/Good "gritty" signature/);
   });
 
+  test('the same session socket follows a takeover to the new laptop and its own agent', async () => {
+    const second = join(dir, 'second');
+    const secondAgentSock = join(dir, 'second-agent.sock');
+    expect((await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'second-laptop', '-f', second])).exit).toBe(0);
+    const secondAgent = spawn('ssh-agent', ['-D', '-a', secondAgentSock], { stdio: 'ignore' });
+    try {
+      await waitFor(() => socketAlive(secondAgentSock), { what: 'the second laptop agent' });
+      expect((await run('ssh-add', ['-q', second], { SSH_AUTH_SOCK: secondAgentSock })).exit).toBe(0);
+      const first = await link({ agentSocket: laptopAgent });
+      const other = await link({ agentSocket: secondAgentSock });
+      let attached = first;
+      const privateDir = join(dir, 'takeover');
+      ensurePrivateDir(privateDir);
+      const sock = join(privateDir, 'agent.sock');
+      server = await listenAgentSocket({ path: sock, open: (kind, params) => attached.toLaptop.open(kind, params) });
+      try {
+        expect((await run('ssh-add', ['-l'], { SSH_AUTH_SOCK: sock })).stdout).toMatch(/gritty-test/);
+        attached = other;
+        const listed = await run('ssh-add', ['-l'], { SSH_AUTH_SOCK: sock });
+        expect(listed.stdout).toMatch(/second-laptop/);
+        expect(listed.stdout).not.toMatch(/gritty-test/);
+      } finally {
+        await Promise.all([first.close(), other.close()]);
+      }
+    } finally {
+      secondAgent.kill();
+    }
+  });
+
   test('many agent connections at once all get their answer', async () => {
     const { sock, world } = await session({ agentSocket: laptopAgent });
     const answers = await Promise.all(Array.from({ length: 20 }, () => requestIdentities(sock)));
