@@ -20,7 +20,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['node-pty', '@xterm/headless', '@xterm/addon-serialize', '@iarna/toml'],
+  // open finds its own xdg-open script beside its module
+  external: ['node-pty', '@xterm/headless', '@xterm/addon-serialize', '@iarna/toml', 'open'],
   // commander and msgpackr are CommonJS inside; give them the require they expect
   banner: { js: "import { createRequire as __gritty_require } from 'node:module'; const require = __gritty_require(import.meta.url);" },
   sourcemap: true,

@@ -90,6 +90,7 @@ describe('the import graph', () => {
     commander: 'client/cli.ts',
     '@xterm/headless': 'server/screen-worker.ts',
     '@xterm/addon-serialize': 'server/screen-worker.ts',
+    open: 'forward/open/browser.ts',
   };
 
   test.each(Object.entries(OWNERS))('%s is imported only by %s', (pkg, owner) => {

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'tunnel-failed'
   | 'channel-refused'
   | 'channel-closed'
+  | 'port-busy'
   | 'internal';
 
 export class GrittyError extends Error {
