@@ -26,6 +26,8 @@ export async function runAttached(
   terminal: LocalTerminal,
 ): Promise<number> {
   const settings = ctx.settings(host);
+  // from here the terminal is raw: only the status line may appear on it
+  ctx.log.quiet();
   const client = new AttachClient({
     first,
     host,
