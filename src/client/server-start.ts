@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { GrittyError } from '../relay/errors.js';
 import { prepareLogFile } from '../relay/log.js';
 import { daemonLogFile } from '../relay/paths.js';
-import { ensurePrivateDir, socketAlive } from '../relay/secure-socket.js';
+import { checkSocketPath, ensurePrivateDir, socketAlive } from '../relay/secure-socket.js';
 import type { CliContext } from './context.js';
 
 /** How long a freshly spawned daemon has to start listening before we give up (without -w). */
@@ -20,6 +20,7 @@ export async function ensureLocalServer(ctx: CliContext, options: { wait: boolea
   const socket = ctx.paths.ctlSocket;
   // refuse an unsafe socket dir here, in words, rather than as a daemon that died while starting
   ensurePrivateDir(dirname(socket));
+  checkSocketPath(socket);
   if (await socketAlive(socket)) return false;
   const logFile = daemonLogFile(ctx.paths.stateDir);
   prepareLogFile(logFile);

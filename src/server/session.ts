@@ -52,7 +52,7 @@ export class Session {
   private lastAttachedBy: string | undefined;
   private readonly tails = new Set<Viewer>();
   private exitStatus: ExitStatus | undefined;
-  private readonly exitListeners: (() => void)[] = [];
+  private readonly exitListeners: ((status: ExitStatus) => void)[] = [];
   private cols: number;
   private rows: number;
 
@@ -92,7 +92,7 @@ export class Session {
     };
   }
 
-  onEnded(listener: () => void): void {
+  onEnded(listener: (status: ExitStatus) => void): void {
     this.exitListeners.push(listener);
   }
 
@@ -271,7 +271,7 @@ export class Session {
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
     this.screen.close();
-    for (const listener of this.exitListeners) listener();
+    for (const listener of this.exitListeners) listener(status);
   }
 
   private sendExitIfDone(viewer: Viewer): void {
