@@ -1,5 +1,7 @@
 import type { CommandSpec } from '../context.js';
 import { attach } from './attach.js';
+import { completions } from './completions.js';
+import { configEdit } from './config-edit.js';
 import { connect } from './connect.js';
 import { disconnect } from './disconnect.js';
 import { info } from './info.js';
@@ -13,4 +15,19 @@ import { tail } from './tail.js';
 import { tunnels } from './tunnels.js';
 
 /** Every command, in the order `gritty --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [newSession, attach, tail, listSessions, killSession, rename, killServer, connect, disconnect, tunnels, server, info];
+export const COMMANDS: readonly CommandSpec[] = [
+  newSession,
+  attach,
+  tail,
+  listSessions,
+  killSession,
+  rename,
+  killServer,
+  connect,
+  disconnect,
+  tunnels,
+  server,
+  info,
+  configEdit,
+  ...completions(() => COMMANDS),
+];
