@@ -4,6 +4,7 @@ import { completions } from './completions.js';
 import { configEdit } from './config-edit.js';
 import { connect } from './connect.js';
 import { disconnect } from './disconnect.js';
+import { doctor } from './doctor.js';
 import { info } from './info.js';
 import { killServer } from './kill-server.js';
 import { killSession } from './kill-session.js';
@@ -29,5 +30,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   server,
   info,
   configEdit,
+  doctor,
   ...completions(() => COMMANDS),
 ];
