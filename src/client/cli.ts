@@ -92,6 +92,7 @@ Exit status: 0 ok, 1 failure, 2 wrong usage.`);
     const base = paths();
     const verbose = globals.verbose === true;
     log = new Logger({ file: clientLogFile(base.stateDir), echo: verbose }, verbose ? 'debug' : 'info');
+    log.debug(`gritty ${argv.join(' ')}`);
     const resolved: Paths = globals.ctlSocket !== undefined ? withCtlSocket(base, globals.ctlSocket) : base;
     const config = (): LoadedConfig => {
       if (loaded === undefined) {

@@ -66,9 +66,9 @@ config) and, after HOST:, that host's sessions, asked of its server for at most
 ${COMPLETION_BUDGET_MS} ms; completion never starts a server or a tunnel.
 
 Examples:
-  eval "$(gritty completions bash)"                          in ~/.bashrc
   gritty completions zsh > ~/.zfunc/_gritty                  with fpath=(~/.zfunc $fpath)
-  gritty completions fish > ~/.config/fish/completions/gritty.fish`,
+  gritty completions fish > ~/.config/fish/completions/gritty.fish
+  eval "$(gritty completions bash)"                          in ~/.bashrc`,
     args: [{ name: 'shell', required: true, description: 'bash, zsh or fish' }],
     async run(_ctx, args) {
       const text = SCRIPTS[args[0]!];
