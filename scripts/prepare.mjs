@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nestedEnv } from './npm-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -20,8 +21,8 @@ if (existsSync(tsc)) {
   run(process.execPath, [tsc, '-p', 'tsconfig.json']);
   run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
 } else if (process.env.GRITTY_PREPARE_NESTED === undefined) {
-  // the outer npm's settings (global, location, prefix) must not turn this into another global install
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));
+  // the user's npm settings (registry, proxy, cafile, nodedir...) pass on; the outer install's target does not
+  const env = nestedEnv(process.env);
   env.GRITTY_PREPARE_NESTED = '1';
   console.error('gritty: installing dependencies in', root);
   run(npm, ['install', '--no-audit', '--no-fund', '--include=dev'], env);

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Connection } from '../relay/connection.js';
 import { GrittyError } from '../relay/errors.js';
 import { CLIENT_CAPABILITIES, PROTOCOL_VERSION, type MessageOf } from '../relay/messages.js';
-import { checkPrivateDir } from '../relay/secure-socket.js';
+import { checkPrivateDir, checkSocketPath } from '../relay/secure-socket.js';
 
 /** How long a daemon has to answer hello. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -44,6 +44,7 @@ export function connectSocket(path: string): Promise<Connection> {
 export async function openDaemon(path: string, who: Identity, options: { allowMismatch?: boolean } = {}): Promise<DaemonLink> {
   // never talk through a symlinked or shared socket dir: whoever controls it controls the peer
   if (existsSync(dirname(path))) checkPrivateDir(dirname(path));
+  checkSocketPath(path);
   const conn = await connectSocket(path);
   try {
     conn.send({ type: 'hello', version: PROTOCOL_VERSION, caps: [...CLIENT_CAPABILITIES], deviceId: who.deviceId, clientName: who.clientName });

@@ -1,4 +1,5 @@
-import { GrittyError } from '../relay/errors.js';
+import { GrittyError, isGrittyError } from '../relay/errors.js';
+import { paths } from '../relay/paths.js';
 import { LOCAL_HOST } from '../relay/names.js';
 import type { CliContext } from './context.js';
 import { openDaemon, type DaemonLink } from './daemon-client.js';
@@ -26,19 +27,28 @@ export async function openHost(ctx: CliContext, host: string, options: OpenOptio
   } else {
     await readyTunnel(ctx, host, options);
   }
-  try {
-    return await openDaemon(hostSocket(ctx, host), ctx.identity, { allowMismatch: options.allowMismatch });
-  } catch (err) {
-    if (err instanceof GrittyError && err.code === 'no-server' && host === LOCAL_HOST) {
-      throw new GrittyError('no-server', `no gritty server is running on ${host}; start one with gritty new ${host}:NAME or gritty server`, { cause: err });
-    }
-    throw err;
-  }
+  return openDaemon(hostSocket(ctx, host), ctx.identity, { allowMismatch: options.allowMismatch }).catch((err: unknown) => {
+    throw noServerInWords(ctx, host, err);
+  });
 }
 
 /** One quick attempt, for reconnects: no starting, no waiting. */
 export function reopenHost(ctx: CliContext, host: string): Promise<DaemonLink> {
-  return openDaemon(hostSocket(ctx, host), ctx.identity);
+  return openDaemon(hostSocket(ctx, host), ctx.identity).catch((err: unknown) => {
+    throw noServerInWords(ctx, host, err);
+  });
+}
+
+/** Whether the local socket is the default one: only then is "no server" simply "no sessions" to ls. */
+export function defaultLocalSocket(ctx: CliContext): boolean {
+  return ctx.paths.ctlSocket === paths().ctlSocket;
+}
+
+/** The one wording of "no server" for the local host, whichever command met it. */
+function noServerInWords(ctx: CliContext, host: string, err: unknown): unknown {
+  if (!isGrittyError(err, 'no-server') || host !== LOCAL_HOST) return err;
+  const where = defaultLocalSocket(ctx) ? 'on local' : `on ${ctx.paths.ctlSocket}`;
+  return new GrittyError('no-server', `no gritty server is running ${where}; start one with gritty new local:NAME or gritty server`, { cause: err });
 }
 
 /** Tells a host's tunnel supervisor that a client's link died, so it replaces ssh now. */

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GrittyError } from '../relay/errors.js';
+import { prepareLogFile } from '../relay/log.js';
 import { daemonLogFile } from '../relay/paths.js';
-import { ensurePrivateDir, socketAlive } from '../relay/secure-socket.js';
+import { checkSocketPath, ensurePrivateDir, socketAlive } from '../relay/secure-socket.js';
 import type { CliContext } from './context.js';
 
 /** How long a freshly spawned daemon has to start listening before we give up (without -w). */
@@ -19,9 +20,10 @@ export async function ensureLocalServer(ctx: CliContext, options: { wait: boolea
   const socket = ctx.paths.ctlSocket;
   // refuse an unsafe socket dir here, in words, rather than as a daemon that died while starting
   ensurePrivateDir(dirname(socket));
+  checkSocketPath(socket);
   if (await socketAlive(socket)) return false;
-  mkdirSync(ctx.paths.stateDir, { recursive: true, mode: 0o700 });
   const logFile = daemonLogFile(ctx.paths.stateDir);
+  prepareLogFile(logFile);
   const logFd = openSync(logFile, 'a', 0o600);
   const args = [ctx.entry, '--ctl-socket', socket, ...(ctx.verbose ? ['--verbose'] : []), 'server', '--foreground'];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });

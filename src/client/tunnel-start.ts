@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrittyError } from '../relay/errors.js';
-import { Logger } from '../relay/log.js';
+import { Logger, prepareLogFile } from '../relay/log.js';
 import { PROTOCOL_VERSION } from '../relay/messages.js';
 import { ensurePrivateDir } from '../relay/secure-socket.js';
 import type { CliContext } from './context.js';
@@ -45,7 +45,7 @@ export async function ensureTunnel(ctx: CliContext, req: TunnelRequest): Promise
   }
   const remote = await probeRemote(req);
   ensurePrivateDir(ctx.paths.socketDir);
-  mkdirSync(ctx.paths.stateDir, { recursive: true, mode: 0o700 });
+  prepareLogFile(tunnelLogFile(ctx.paths.stateDir, req.name));
   const logFd = openSync(tunnelLogFile(ctx.paths.stateDir, req.name), 'a', 0o600);
   const args = [
     ctx.entry,

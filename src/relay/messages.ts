@@ -90,6 +90,15 @@ const linkState = object({
   closed: arrayOf(object({ id: uint(), reason: optional(str(MAX_REASON_CHARS)) }), MAX_CLOSED_CHANNELS),
 });
 
+/** A session that ended lately: the daemon keeps a bounded list of these for an hour. */
+export const exitedInfo = object({
+  id: str(32),
+  name: str(MAX_NAME_CHARS),
+  exitedAt: num(),
+  code: int(),
+  signal: optional(uint()),
+});
+
 /** Every message, by its `type`. The TypeScript union below is derived from this table. */
 export const MESSAGE_SHAPES = {
   // handshake (frozen across versions)
@@ -116,7 +125,7 @@ export const MESSAGE_SHAPES = {
   rename: { target, name: str(MAX_NAME_CHARS) },
   ok: {},
   created: { session: sessionInfo },
-  sessions: { sessions: arrayOf(sessionInfo, 100_000) },
+  sessions: { sessions: arrayOf(sessionInfo, 100_000), exited: optional(arrayOf(exitedInfo, 1_000)) },
 
   // session stream
   attached: { session: sessionInfo, token: str(128), offset: uint(), lost: uint(), input: optional(uint()), link: optional(linkState) },
@@ -149,6 +158,7 @@ export type Message = { [T in MessageType]: MessageOf<T> }[MessageType];
 
 export type SessionSpec = ReturnType<typeof sessionSpec.parse>;
 export type SessionInfo = ReturnType<typeof sessionInfo.parse>;
+export type ExitedInfo = ReturnType<typeof exitedInfo.parse>;
 export type DetachReason = MessageOf<'detached'>['reason'];
 export type TailFrom = MessageOf<'tail'>['from'];
 export type Acks = ReturnType<typeof acks.parse>;

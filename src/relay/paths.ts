@@ -1,5 +1,5 @@
 import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 /**
  * Every path gritty reads or writes. Sockets live in the runtime dir, logs and the
@@ -15,19 +15,17 @@ export interface Paths {
 export type Env = Record<string, string | undefined>;
 
 export function socketDir(env: Env = process.env): string {
-  const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime !== undefined && runtime !== '') return join(runtime, 'gritty');
+  const runtime = xdg(env, 'XDG_RUNTIME_DIR');
+  if (runtime !== undefined) return join(runtime, 'gritty');
   return join('/tmp', `gritty-${userInfo().uid}`);
 }
 
 export function stateDir(env: Env = process.env): string {
-  const state = env.XDG_STATE_HOME;
-  return join(state !== undefined && state !== '' ? state : join(homeOf(env), '.local', 'state'), 'gritty');
+  return join(xdg(env, 'XDG_STATE_HOME') ?? join(homeOf(env), '.local', 'state'), 'gritty');
 }
 
 export function configFile(env: Env = process.env): string {
-  const config = env.XDG_CONFIG_HOME;
-  return join(config !== undefined && config !== '' ? config : join(homeOf(env), '.config'), 'gritty', 'config.toml');
+  return join(xdg(env, 'XDG_CONFIG_HOME') ?? join(homeOf(env), '.config'), 'gritty', 'config.toml');
 }
 
 export function paths(env: Env = process.env): Paths {
@@ -39,8 +37,26 @@ export function daemonLogFile(state: string): string {
   return join(state, 'daemon.log');
 }
 
+/** Each command's own log (gritty -v shows the same lines on stderr). */
+export function clientLogFile(state: string): string {
+  return join(state, 'client.log');
+}
+
 export function deviceIdFile(state: string): string {
   return join(state, 'device-id');
+}
+
+/** XDG variables that are set but relative, which the XDG spec says to ignore (and info reports). */
+export function ignoredXdgVariables(env: Env = process.env): string[] {
+  return XDG_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '' && !isAbsolute(env[name]!));
+}
+
+const XDG_VARIABLES = ['XDG_RUNTIME_DIR', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME'] as const;
+
+/** The variable's value when it is an absolute path; a relative one is invalid by the XDG spec and ignored. */
+function xdg(env: Env, name: (typeof XDG_VARIABLES)[number]): string | undefined {
+  const value = env[name];
+  return value !== undefined && isAbsolute(value) ? value : undefined;
 }
 
 function homeOf(env: Env): string {

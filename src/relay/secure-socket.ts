@@ -13,7 +13,8 @@ export function ensurePrivateDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new GrittyError('unsafe-socket-dir', `cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+    // something else in its place gets checkPrivateDir's words, which say what to remove
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new GrittyError('unsafe-socket-dir', `cannot create ${dir}: ${(err as Error).message}`, { cause: err });
   }
   checkPrivateDir(dir);
 }
@@ -24,7 +25,7 @@ export function checkPrivateDir(dir: string): void {
     throw new GrittyError('unsafe-socket-dir', `${dir} is a symlink; gritty refuses it. Remove it (rm ${dir}) and try again`);
   }
   if (!st.isDirectory()) {
-    throw new GrittyError('unsafe-socket-dir', `${dir} is not a directory. Remove it and try again`);
+    throw new GrittyError('unsafe-socket-dir', `${dir} is not a directory; remove it (rm ${dir}) and try again`);
   }
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
@@ -32,6 +33,15 @@ export function checkPrivateDir(dir: string): void {
   }
   if ((st.mode & 0o077) !== 0) {
     throw new GrittyError('unsafe-socket-dir', `${dir} has mode ${(st.mode & 0o777).toString(8)}; run chmod 700 ${dir}`);
+  }
+}
+
+/** Refuses a path where a socket belongs that holds something else (a file, a directory). */
+export function checkSocketPath(path: string): void {
+  try {
+    if (!lstatSync(path).isSocket()) throw new GrittyError('unsafe-socket-dir', `${path} exists and is not a socket; remove it (rm ${path}) and try again`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
@@ -67,8 +77,8 @@ export async function listenPrivate(path: string, onConnection: (socket: Socket)
 
 async function replaceAndListen(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
   try {
-    const st = lstatSync(path);
-    if (!st.isSocket()) throw new GrittyError('unsafe-socket-dir', `${path} exists and is not a socket; remove it`);
+    checkSocketPath(path);
+    lstatSync(path);
     if (await socketAlive(path)) throw new GrittyError('server-start-failed', `a gritty server is already listening on ${path}`);
     unlinkSync(path);
   } catch (err) {

@@ -127,7 +127,7 @@ export class Daemon implements DaemonContext {
     this.log.info('shutting down');
     this.server?.close();
     const sessions = this.sessions.all();
-    const ended = Promise.all(sessions.map((s) => new Promise<void>((resolve) => s.onEnded(resolve))));
+    const ended = Promise.all(sessions.map((s) => new Promise<void>((resolve) => s.onEnded(() => resolve()))));
     for (const session of sessions) session.shutdown();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, KILL_GRACE_MS + SIGKILL_REAP_MS)))]);

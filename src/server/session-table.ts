@@ -1,11 +1,20 @@
 import { GrittyError } from '../relay/errors.js';
 import { LAST_SESSION, checkSessionName } from '../relay/names.js';
+import type { ExitedInfo } from '../relay/messages.js';
 import type { Session } from './session.js';
 
-/** The daemon's sessions by id and by name, and which one was attached last. */
+/** How long an exited session is remembered, so tail, attach and ls can say it exited rather than "no session". */
+export const EXIT_MEMORY_MS = 60 * 60 * 1000;
+/** At most this many remembered exits (oldest forgotten first): a loop of short sessions must not grow the daemon. */
+export const EXIT_MEMORY_MAX = 100;
+
+/** The daemon's sessions by id and by name, which one was attached last, and the ones that exited lately. */
 export class SessionTable {
   private readonly byId = new Map<string, Session>();
   private lastAttached: string | undefined;
+  private exits: ExitedInfo[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   get size(): number {
     return this.byId.size;
@@ -17,10 +26,23 @@ export class SessionTable {
 
   add(session: Session): void {
     this.byId.set(session.id, session);
-    session.onEnded(() => {
+    session.onEnded((status) => {
       this.byId.delete(session.id);
-      if (this.lastAttached === session.id) this.lastAttached = undefined;
+      this.exits.push({ id: session.id, name: session.name, exitedAt: this.now(), code: status.code, signal: status.signal });
+      if (this.exits.length > EXIT_MEMORY_MAX) this.exits.shift();
     });
+  }
+
+  /** Sessions that exited within the last hour, oldest first. */
+  exited(): ExitedInfo[] {
+    const since = this.now() - EXIT_MEMORY_MS;
+    this.exits = this.exits.filter((e) => e.exitedAt >= since);
+    return [...this.exits];
+  }
+
+  /** The session attached last, if it still runs. */
+  last(): Session | undefined {
+    return this.lastAttached === undefined ? undefined : this.byId.get(this.lastAttached);
   }
 
   /** A name for a new session: the one asked for if free, else the smallest free number. */
@@ -38,13 +60,24 @@ export class SessionTable {
   /** By name, then by id; `-` is the session attached last. */
   resolve(target: string): Session {
     if (target === LAST_SESSION) {
-      const last = this.lastAttached === undefined ? undefined : this.byId.get(this.lastAttached);
-      if (last === undefined) throw new GrittyError('no-such-session', 'no session has been attached yet, so - names nothing; run gritty ls');
-      return last;
+      const last = this.last();
+      if (last !== undefined) return last;
+      const gone = this.lastAttached === undefined ? undefined : this.exited().find((e) => e.id === this.lastAttached);
+      if (gone !== undefined) throw this.exitedError(gone, 'the last attached session, ');
+      throw new GrittyError('no-such-session', 'no session has been attached yet, so - names nothing; run gritty ls, or gritty attach -c to create one');
     }
     const session = this.find(target);
-    if (session === undefined) throw new GrittyError('no-such-session', `no session named ${target}; run gritty ls to see the sessions`);
-    return session;
+    if (session !== undefined) return session;
+    const gone = this.exited().reverse().find((e) => e.name === target || e.id === target);
+    if (gone !== undefined) throw this.exitedError(gone, '');
+    throw new GrittyError('no-such-session', `no session named ${target}; run gritty ls to see the sessions`);
+  }
+
+  private exitedError(gone: ExitedInfo, what: string): GrittyError {
+    const minutes = Math.floor((this.now() - gone.exitedAt) / 60_000);
+    const ago = minutes < 1 ? 'less than a minute ago' : `${minutes} min ago`;
+    const how = gone.signal !== undefined && gone.signal !== 0 ? `signal ${gone.signal}` : `status ${gone.code}`;
+    return new GrittyError('no-such-session', `${what}session ${gone.name} exited ${ago} (${new Date(gone.exitedAt).toISOString()}) with ${how}; gritty ls --all lists recent exits`);
   }
 
   find(target: string): Session | undefined {

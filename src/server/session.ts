@@ -71,7 +71,7 @@ export class Session {
   private lastAttachedBy: string | undefined;
   private readonly tails = new Set<Viewer>();
   private exitStatus: ExitStatus | undefined;
-  private readonly exitListeners: (() => void)[] = [];
+  private readonly exitListeners: ((status: ExitStatus) => void)[] = [];
   private cols: number;
   private rows: number;
   private readonly link: SessionLink;
@@ -116,7 +116,7 @@ export class Session {
     };
   }
 
-  onEnded(listener: () => void): void {
+  onEnded(listener: (status: ExitStatus) => void): void {
     this.exitListeners.push(listener);
   }
 
@@ -307,7 +307,7 @@ export class Session {
     this.screen.close();
     this.link.end(`session ${this.name} exited`);
     this.link.input.close();
-    for (const listener of this.exitListeners) listener();
+    for (const listener of this.exitListeners) listener(status);
   }
 
   private sendExitIfDone(viewer: Viewer): void {

@@ -18,7 +18,7 @@ export interface GrittyEnv {
   socketDir: string;
   ctlSocket: string;
   /** Runs the CLI to completion. */
-  run(args: string[], options?: { input?: string; timeoutMs?: number }): { status: number | null; stdout: string; stderr: string };
+  run(args: string[], options?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): { status: number | null; stdout: string; stderr: string };
   /** Starts the CLI without waiting. */
   spawn(args: string[]): ChildProcess;
   /** kill-server (ignoring failure) and removes the temp dir. */
@@ -50,7 +50,7 @@ export function makeGrittyEnv(): GrittyEnv {
     ctlSocket: join(socketDir, 'ctl.sock'),
     run(args, options = {}) {
       const r = spawnSync(process.execPath, [GRITTY_BIN, ...args], {
-        env,
+        env: { ...env, ...options.env },
         input: options.input,
         encoding: 'utf8',
         timeout: options.timeoutMs ?? 20_000,

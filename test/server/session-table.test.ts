@@ -1,25 +1,29 @@
 import { describe, expect, test } from 'vitest';
 import { isGrittyError } from '../../src/relay/errors.js';
 import type { Session } from '../../src/server/session.js';
-import { SessionTable } from '../../src/server/session-table.js';
+import { EXIT_MEMORY_MAX, EXIT_MEMORY_MS, SessionTable } from '../../src/server/session-table.js';
 
 /** The part of a Session the table uses: identity, a mutable name, and its end. */
 class FakeSession {
-  private readonly ended: (() => void)[] = [];
+  private readonly ended: ((status: { code: number; signal?: number }) => void)[] = [];
   constructor(
     readonly id: string,
     public name: string,
   ) {}
-  onEnded(listener: () => void): void {
+  onEnded(listener: (status: { code: number; signal?: number }) => void): void {
     this.ended.push(listener);
   }
-  end(): void {
-    for (const listener of this.ended) listener();
+  end(code = 0, signal?: number): void {
+    for (const listener of this.ended) listener({ code, signal });
   }
 }
 
 function tableWith(...names: string[]): { table: SessionTable; sessions: FakeSession[] } {
-  const table = new SessionTable();
+  return tableAt(Date.now, ...names);
+}
+
+function tableAt(now: () => number, ...names: string[]): { table: SessionTable; sessions: FakeSession[] } {
+  const table = new SessionTable(now);
   const sessions = names.map((name, i) => new FakeSession(`id${i}`, name));
   for (const s of sessions) table.add(s as unknown as Session);
   return { table, sessions };
@@ -129,5 +133,52 @@ describe('SessionTable.rename', () => {
     const { table, sessions } = tableWith('a');
     expect(codeOf(() => table.rename(sessions[0] as unknown as Session, 'has space'))).toBe('invalid-name');
     expect(sessions[0]!.name).toBe('a');
+  });
+});
+
+describe('SessionTable: a session that exited leaves a trace', () => {
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+
+  test('resolving an exited name says it exited, when, and with what status', () => {
+    let now = 1_000_000;
+    const { table, sessions } = tableAt(() => now, 'build');
+    sessions[0]!.end(3);
+    now += 5 * 60_000;
+    expect(codeOf(() => table.resolve('build'))).toBe('no-such-session');
+    expect(messageOf(() => table.resolve('build'))).toMatch(/^session build exited 5 min ago \(1970-01-01T00:16:40.000Z\) with status 3;/);
+    expect(table.exited()).toEqual([{ id: 'id0', name: 'build', exitedAt: 1_000_000, code: 3, signal: undefined }]);
+  });
+
+  test('- names the last attached session even after it exited, by a signal', () => {
+    const { table, sessions } = tableWith('a');
+    table.markAttached(sessions[0] as unknown as Session);
+    sessions[0]!.end(0, 9);
+    expect(messageOf(() => table.resolve('-'))).toMatch(/^the last attached session, session a exited .* with signal 9;/);
+    expect(table.last()).toBeUndefined();
+  });
+
+  test('forgets exits after an hour', () => {
+    let now = 0;
+    const { table, sessions } = tableAt(() => now, 'a');
+    sessions[0]!.end();
+    now += EXIT_MEMORY_MS + 1;
+    expect(table.exited()).toEqual([]);
+    expect(messageOf(() => table.resolve('a'))).toMatch(/^no session named a;/);
+  });
+
+  test('keeps at most EXIT_MEMORY_MAX exits, dropping the oldest', () => {
+    const names = Array.from({ length: EXIT_MEMORY_MAX + 5 }, (_, i) => `s${i}`);
+    const { table, sessions } = tableWith(...names);
+    for (const s of sessions) s.end();
+    const exited = table.exited();
+    expect(exited).toHaveLength(EXIT_MEMORY_MAX);
+    expect(exited[0]!.name).toBe('s5');
   });
 });

@@ -32,15 +32,21 @@ export async function runAttached(
   first: AttachOptions['first'],
   terminal: LocalTerminal,
 ): Promise<number> {
-  const settings = ctx.settings(host);
+  // a --no-X flag given on the command line wins over the config; absent, the config decides
+  const settings = ctx.settings(host, {
+    ...(options.escape === false ? { 'no-escape': true } : {}),
+    ...(options.redraw === false ? { 'no-redraw': true } : {}),
+  });
+  // from here the terminal is raw: only the status line may appear on it
+  ctx.log.quiet();
   const client = new AttachClient({
     first,
     host,
     terminal,
     connect: () => reopenHost(ctx, host),
     onLinkDown: () => nudgeTunnel(ctx, host),
-    escapes: options.escape !== false && !settings.noEscape,
-    repaint: options.redraw !== false && !settings.noRedraw,
+    escapes: !settings.noEscape,
+    repaint: !settings.noRedraw,
     heartbeat: { intervalMs: settings.heartbeatIntervalMs, timeoutMs: settings.heartbeatTimeoutMs },
     acceptor: (kind) => Promise.reject(new GrittyError('channel-refused', `this client accepts no ${kind} channels`)),
     from: enclosingSession(),

@@ -11,6 +11,12 @@ export const disconnect: CommandSpec = {
   name: 'disconnect',
   aliases: ['dc'],
   summary: 'tear down the ssh tunnel of a connection (remote sessions keep running)',
+  details: `
+Stops the tunnel's supervisor and its ssh; the remote server and its sessions keep
+running, and gritty attach NAME:SESSION connects again.
+
+Examples:
+  gritty disconnect devbox`,
   args: [{ name: 'name', required: true, description: 'the connection name (see gritty tunnels)' }],
   async run(ctx, args) {
     const name = checkConnectionName(args[0]!);

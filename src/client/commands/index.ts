@@ -1,7 +1,10 @@
 import type { CommandSpec } from '../context.js';
 import { attach } from './attach.js';
+import { completions } from './completions.js';
+import { configEdit } from './config-edit.js';
 import { connect } from './connect.js';
 import { disconnect } from './disconnect.js';
+import { doctor } from './doctor.js';
 import { info } from './info.js';
 import { killServer } from './kill-server.js';
 import { killSession } from './kill-session.js';
@@ -13,4 +16,20 @@ import { tail } from './tail.js';
 import { tunnels } from './tunnels.js';
 
 /** Every command, in the order `gritty --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [newSession, attach, tail, listSessions, killSession, rename, killServer, connect, disconnect, tunnels, server, info];
+export const COMMANDS: readonly CommandSpec[] = [
+  newSession,
+  attach,
+  tail,
+  listSessions,
+  killSession,
+  rename,
+  killServer,
+  connect,
+  disconnect,
+  tunnels,
+  server,
+  info,
+  configEdit,
+  doctor,
+  ...completions(() => COMMANDS),
+];

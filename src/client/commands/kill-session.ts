@@ -7,6 +7,10 @@ import { parseTarget } from '../target.js';
 export const killSession: CommandSpec = {
   name: 'kill-session',
   summary: 'end a session: its shell gets SIGHUP (SIGKILL after 3 s)',
+  details: `
+Examples:
+  gritty kill-session local:build
+  gritty kill-session devbox:0`,
   args: [{ name: 'target', required: true, description: 'host:session' }],
   async run(ctx, args) {
     const target = parseTarget(args[0]!);

@@ -8,6 +8,10 @@ import { parseTarget } from '../target.js';
 export const rename: CommandSpec = {
   name: 'rename',
   summary: 'rename a session',
+  details: `
+Examples:
+  gritty rename local:0 build       session 0 is now local:build
+  gritty rename devbox:- work       the last attached session on devbox`,
   args: [
     { name: 'target', required: true, description: 'host:session' },
     { name: 'name', required: true, description: 'the new name' },

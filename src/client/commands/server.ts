@@ -10,7 +10,11 @@ export const server: CommandSpec = {
   details: `
 Without -f the server starts in the background and this command returns once it
 listens. Its log is daemon.log in the state directory (see gritty info).
---json prints {"socket", "protocol", "running"}: what gritty connect asks a remote host.`,
+--json prints {"socket", "protocol", "running"}: what gritty connect asks a remote host.
+
+Examples:
+  gritty server                     start it in the background
+  gritty -v server -f               in the foreground, with debug lines in daemon.log`,
   options: [
     { flags: '-f, --foreground', description: 'run in the foreground until killed or kill-server' },
     { flags: '--json', description: 'print the socket path and protocol version as JSON' },

@@ -1,6 +1,7 @@
 import { printable } from '../../relay/printable.js';
 import type { CommandSpec } from '../context.js';
 import { jsonForTerminal } from '../json-output.js';
+import { formatColumns, shortTime } from '../table.js';
 import { effectiveStatus, readTunnelState, tunnelNames, type TunnelState } from '../tunnel-state.js';
 
 export const tunnels: CommandSpec = {
@@ -10,8 +11,12 @@ export const tunnels: CommandSpec = {
   details: `
 healthy: ssh forwards the remote server's socket. reconnecting: ssh died and is being
 respawned. stale: the supervisor is gone; run gritty disconnect NAME, then
-gritty connect DESTINATION.`,
-  options: [{ flags: '--json', description: 'print JSON' }],
+gritty connect DESTINATION.
+
+Examples:
+  gritty tunnels
+  gritty tunnels --json | jq -r '.[] | select(.status == "stale") | .name'`,
+  options: [{ flags: '--json', description: 'print JSON (see the README)' }],
   async run(ctx, _args, options) {
     const states = tunnelNames(ctx.paths.socketDir)
       .map((name) => readTunnelState(ctx.paths.socketDir, name))
@@ -25,10 +30,9 @@ gritty connect DESTINATION.`,
       process.stdout.write('no tunnels; gritty connect DESTINATION starts one (gritty new HOST:NAME does too)\n');
       return 0;
     }
+    const now = Date.now();
     // the state files are ours, but a message is ssh's last words, which the remote side shapes
-    const table = [['NAME', 'DESTINATION', 'PID', 'STATUS', 'SINCE'], ...rows.map((r) => [r.name, r.destination, String(r.pid), r.status, r.since].map(printable))];
-    const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-    process.stdout.write(table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+    process.stdout.write(formatColumns([['NAME', 'DESTINATION', 'PID', 'STATUS', 'SINCE'], ...states.map((s) => [s.name, s.destination, String(s.pid), effectiveStatus(s), shortTime(s.since, now)].map(printable))]));
     for (const r of rows) if (r.status !== 'healthy' && r.message !== undefined) process.stdout.write(`${printable(r.name)}: ${printable(r.message)}\n`);
     return 0;
   },

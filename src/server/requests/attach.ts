@@ -1,14 +1,17 @@
 import type { Connection } from '../../relay/connection.js';
 import { GrittyError } from '../../relay/errors.js';
 import type { MessageOf } from '../../relay/messages.js';
+import { LAST_SESSION } from '../../relay/names.js';
 import type { DaemonContext, Peer } from '../context.js';
 import type { AttachRequest, Session } from '../session.js';
 
 /** attach: take the session over (creating it when asked and missing). */
 export async function handleAttach(ctx: DaemonContext, conn: Connection, msg: MessageOf<'attach'>, peer: Peer): Promise<void> {
   let session: Session;
-  if (msg.create !== undefined && ctx.sessions.find(msg.target) === undefined) {
-    session = ctx.createSession({ ...msg.create, name: msg.create.name ?? msg.target });
+  const existing = msg.target === LAST_SESSION ? ctx.sessions.last() : ctx.sessions.find(msg.target);
+  if (msg.create !== undefined && existing === undefined) {
+    // attach -c with no session attached before: - names nothing, so the new session gets a number
+    session = ctx.createSession({ ...msg.create, name: msg.create.name ?? (msg.target === LAST_SESSION ? undefined : msg.target) });
   } else {
     session = ctx.sessions.resolve(msg.target);
   }

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { LOG_CAP_BYTES } from '../../src/relay/log.js';
+import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Finding {
+  check: string;
+  status: 'ok' | 'problem' | 'fixed';
+  message: string;
+}
+
+let world: GrittyEnv | undefined;
+
+afterEach(() => {
+  world?.cleanup();
+  world = undefined;
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+function doctor(w: GrittyEnv, ...flags: string[]): { status: number | null; findings: Finding[] } {
+  const r = w.run(['doctor', '--json', ...flags]);
+  return { status: r.status, findings: JSON.parse(r.stdout) as Finding[] };
+}
+
+function tunnelState(name: string, pid: number, protocol: number): string {
+  return JSON.stringify({ name, destination: `${name}.example`, pid, sshPid: undefined, status: 'healthy', since: Date.now(), remoteSocket: '/r', protocol, sshOptions: [] });
+}
+
+test('doctor finds a planted orphan server, a stale tunnel, another protocol, a big log and a loose socket dir; --fix fixes what is safe', async () => {
+  const w = (world = makeGrittyEnv());
+  expect(w.run(['server']).status).toBe(0);
+  const pid = Number(JSON.parse(w.run(['info', '--json']).stdout).server.pid);
+  rmSync(w.ctlSocket);
+  // a supervisor pid that is surely gone: a process that has exited
+  const gone = spawnSync('true').pid!;
+  writeFileSync(join(w.socketDir, 'connect-old.json'), tunnelState('old', gone, 1));
+  writeFileSync(join(w.socketDir, 'connect-future.json'), tunnelState('future', process.pid, 999));
+  const log = join(w.root, 'state', 'gritty', 'client.log');
+  mkdirSync(join(w.root, 'state', 'gritty'), { recursive: true });
+  writeFileSync(log, 'x'.repeat(LOG_CAP_BYTES + 10), { mode: 0o600 });
+  chmodSync(w.socketDir, 0o750);
+
+  // a server counts as orphaned once it is too old to be still starting
+  const before = await waitFor(() => {
+    const d = doctor(w);
+    return d.findings.some((f) => f.check === 'server' && f.status === 'problem') && d;
+  }, { timeoutMs: 60_000, what: 'doctor to call the server orphaned' });
+  expect(before.status).toBe(1);
+  const problems = before.findings.filter((f) => f.status === 'problem').map((f) => f.message);
+  expect(problems).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^server ${pid} is orphaned: its socket .* is gone, so no client can reach its 0 processes$`)),
+      expect.stringMatching(/^old \(old\.example\) is stale: its supervisor \(pid \d+\) is gone$/),
+      expect.stringMatching(/^the gritty server behind future \(future\.example\) speaks protocol 999, this client 1$/),
+      expect.stringMatching(/client\.log is \d+ bytes, over its 1048576-byte cap$/),
+      expect.stringMatching(/has mode 750; run chmod 700/),
+    ]),
+  );
+  expect(problems).toHaveLength(5);
+
+  const fixed = doctor(w, '--fix');
+  expect(fixed.findings.filter((f) => f.status === 'fixed').map((f) => f.check).sort()).toEqual(['logs', 'server', 'socket dir', 'tunnel']);
+  // the other protocol is not doctor's to fix
+  expect(fixed.findings.filter((f) => f.status === 'problem').map((f) => f.message)).toEqual([expect.stringMatching(/protocol 999/)]);
+  await waitFor(() => !alive(pid), { what: 'the orphaned server to stop' });
+  expect(existsSync(join(w.socketDir, 'connect-old.json'))).toBe(false);
+  expect(existsSync(`${log}.1`)).toBe(true);
+  expect(statSync(w.socketDir).mode & 0o777).toBe(0o700);
+
+  rmSync(join(w.socketDir, 'connect-future.json'));
+  const after = doctor(w);
+  expect(after.status).toBe(0);
+  expect(after.findings.every((f) => f.status === 'ok')).toBe(true);
+}, 120_000);
+
+test('--fix leaves an orphaned server that still has shells, and says how to end it', async () => {
+  const w = (world = makeGrittyEnv());
+  expect(w.run(['new', '-d', 'local:keep']).status).toBe(0);
+  const pid = Number(JSON.parse(w.run(['info', '--json']).stdout).server.pid);
+  rmSync(w.ctlSocket);
+  const found = await waitFor(() => doctor(w, '--fix').findings.find((f) => f.check === 'server' && f.status === 'problem'), { timeoutMs: 60_000, what: 'the orphan to be found' });
+  expect(found.message).toMatch(new RegExp(`^server ${pid} is orphaned: .* its 1 process$`));
+  expect(alive(pid)).toBe(true);
+  process.kill(pid, 'SIGTERM');
+}, 120_000);
+
+test('inside a session, an SSH_AUTH_SOCK or BROWSER that is not gritty\'s is a problem', () => {
+  const w = (world = makeGrittyEnv());
+  const r = w.run(['doctor'], { env: { GRITTY_SESSION: 'abc', SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1', BROWSER: 'firefox', TMUX: undefined } });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toMatch(/^PROBLEM session: SSH_AUTH_SOCK is \/tmp\/ssh-x\/agent\.1, not gritty's agent socket; /m);
+  expect(r.stdout).toMatch(/^PROBLEM session: BROWSER is firefox, not gritty's opener; /m);
+});
