@@ -22,6 +22,9 @@ export type ErrorCode =
   | 'connection-lost'
   | 'timeout'
   | 'tunnel-failed'
+  | 'unsafe-path'
+  | 'disk-full'
+  | 'transfer-failed'
   | 'internal';
 
 export class GrittyError extends Error {
