@@ -40,7 +40,7 @@ interface Current {
  */
 export async function runReceiver({ stream, target: where, events }: ReceiveOptions): Promise<TransferResult> {
   const started = Date.now();
-  const records = new RecordStream(stream, parseSenderRecord);
+  const records = new RecordStream(stream, parseSenderRecord, 'sender');
   const state = { files: 0, bytes: 0, failed: [] as FailedFile[], skipped: [] as TransferResult['skipped'], current: undefined as Current | undefined };
   let error: GrittyError | undefined;
   try {
@@ -62,6 +62,7 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
     await records.write({ type: 'summary', files: state.files, bytes: state.bytes, failed: state.failed.length });
   } catch (err) {
     error = toGrittyError(err);
+    if (error.code === 'connection-lost') error = new GrittyError('connection-lost', `${error.message}; nothing partial was kept. Send again`, { cause: error });
     await state.current?.incoming?.discard();
     records.discardRest();
     if (error.code !== 'connection-lost') await records.write(abortRecord(error)).catch(() => undefined);
@@ -74,7 +75,7 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
 
 async function expect(records: RecordStream<SenderRecord>): Promise<SenderRecord> {
   const record = await records.next();
-  if (record === undefined) throw new GrittyError('connection-lost', 'the sender went away in the middle of the transfer; nothing partial was kept. Send again');
+  if (record === undefined) throw new GrittyError('connection-lost', 'the sender went away in the middle of the transfer');
   return record;
 }
 

@@ -27,6 +27,8 @@ export class RecordStream<In> {
   constructor(
     readonly stream: Duplex,
     private readonly parse: RecordParser<In>,
+    /** Who is at the other end, for messages: 'sender' or 'receiver'. */
+    private readonly peer: 'sender' | 'receiver',
   ) {
     this.interrupted = new Promise<never>((_, reject) => {
       this.interrupt = reject;
@@ -34,13 +36,13 @@ export class RecordStream<In> {
     this.interrupted.catch(() => undefined);
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
-      if (this.decoder.midFrame) this.fail(new GrittyError('connection-lost', 'the other side stopped in the middle of a record'));
+      if (this.decoder.midFrame) this.fail(new GrittyError('connection-lost', `the ${peer} stopped in the middle of a record`));
       this.ended = true;
       this.notify();
     });
     stream.on('error', (err) => this.fail(new GrittyError('connection-lost', `the transfer stream failed: ${err.message}`, { cause: err })));
     stream.on('close', () => {
-      if (!this.ended) this.fail(new GrittyError('connection-lost', 'the other side went away in the middle of the transfer'));
+      if (!this.ended) this.fail(this.gone());
     });
   }
 
@@ -63,7 +65,7 @@ export class RecordStream<In> {
   /** Writes one record; resolves once the stream can take more. */
   async write(record: SenderRecord | ReceiverRecord): Promise<void> {
     if (this.stream.destroyed || this.stream.writableEnded) {
-      throw this.failure ?? new GrittyError('connection-lost', 'the transfer stream is closed');
+      throw this.failure ?? this.gone();
     }
     if (this.stream.write(encodeRecord(record))) return;
     await Promise.race([this.drained(), this.interrupted]);
@@ -108,7 +110,7 @@ export class RecordStream<In> {
       };
       const onClose = (): void => {
         cleanup();
-        reject(this.failure ?? new GrittyError('connection-lost', 'the other side went away in the middle of the transfer'));
+        reject(this.failure ?? this.gone());
       };
       this.stream.on('drain', onDrain);
       this.stream.on('close', onClose);
@@ -125,6 +127,10 @@ export class RecordStream<In> {
     }
     if (this.queue.length >= HIGH_WATER_RECORDS) this.stream.pause();
     this.notify();
+  }
+
+  private gone(): GrittyError {
+    return new GrittyError('connection-lost', `the ${this.peer} went away in the middle of the transfer`);
   }
 
   private fail(err: Error): void {

@@ -29,7 +29,7 @@ export interface SendOptions {
  */
 export async function runSender({ stream, source, events }: SendOptions): Promise<TransferResult> {
   const started = Date.now();
-  const records = new RecordStream(stream, parseReceiverRecord);
+  const records = new RecordStream(stream, parseReceiverRecord, 'receiver');
   const acks = new AckState(events);
   let error: GrittyError | undefined;
   let bytes = 0;
