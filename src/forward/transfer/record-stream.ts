@@ -40,7 +40,7 @@ export class RecordStream<In> {
       this.ended = true;
       this.notify();
     });
-    stream.on('error', (err) => this.fail(new GrittyError('connection-lost', `the transfer stream failed: ${err.message}`, { cause: err })));
+    stream.on('error', (err: NodeJS.ErrnoException) => this.fail(this.gone(err)));
     stream.on('close', () => {
       if (!this.ended) this.fail(this.gone());
     });
@@ -129,8 +129,9 @@ export class RecordStream<In> {
     this.notify();
   }
 
-  private gone(): GrittyError {
-    return new GrittyError('connection-lost', `the ${this.peer} went away in the middle of the transfer`);
+  private gone(cause?: NodeJS.ErrnoException): GrittyError {
+    const why = cause === undefined ? '' : ` (${cause.code ?? cause.message})`;
+    return new GrittyError('connection-lost', `the ${this.peer} went away in the middle of the transfer${why}`, { cause });
   }
 
   private fail(err: Error): void {

@@ -51,6 +51,7 @@ export async function runSender({ stream, source, events }: SendOptions): Promis
   } catch (err) {
     error = toGrittyError(err);
   }
+  if (error?.code === 'connection-lost') error = new GrittyError('connection-lost', `${error.message}. Check the receiving side and send again`, { cause: error });
   if (error !== undefined && error !== acks.sendError && error.code !== 'connection-lost') {
     await records.write(abortRecord(error)).catch(() => undefined);
   }

@@ -80,6 +80,7 @@ async function hostile(records: unknown[], options: { hangUp?: boolean } = {}): 
   return { result, replies, events };
 }
 
+/** What a directory holds; sockets of this test are left out. */
 async function entries(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
 }
@@ -99,14 +100,14 @@ describe('names that are not plain relative paths stop the whole transfer', () =
     ['a C1 control', () => 'evil\u009b', /control characters/],
     ['an over-long component', () => 'x'.repeat(256), /longer than 255 bytes/],
   ])('%s', async (_what, name, why) => {
-    const { result, replies } = await hostile([offer(2), ...file(name(), 'pwned'), ...file('after.txt', 'later')]);
+    const { result, replies } = await hostile([offer(2), ...file(name(), 'pwned'), ...file('after.txt', 'later'), { type: 'end' }]);
     expect(result.error?.code).toBe('unsafe-path');
     expect(result.error?.message).toMatch(why);
     expect(result.status).toBe(1);
     expect(replies).toContainEqual(expect.objectContaining({ type: 'abort', code: 'unsafe-path' }));
     expect(await entries(dest)).toEqual([]);
     expect(await entries(outside)).toEqual([]);
-    expect(await entries(work.path)).toEqual(['dest', 'outside', 'transfer.sock']);
+    expect((await entries(work.path)).filter((name) => !name.endsWith('.sock'))).toEqual(['dest', 'outside']);
   });
 
   test('the refusal shows the name escaped, so it cannot drive the terminal', async () => {

@@ -7,6 +7,16 @@ import { join } from 'node:path';
 import type { SkipReason } from '../../../src/forward/transfer/format.js';
 import type { TransferEvents, TransferResult } from '../../../src/forward/transfer/events.js';
 
+let socketCount = 0;
+
+async function listenAt(dir: string): Promise<{ path: string; server: Server }> {
+  socketCount += 1;
+  const path = join(dir, `transfer-${socketCount}.sock`);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
+  return { path, server };
+}
+
 /** A real Unix socket in a temp dir: the listening end and the connecting end of one connection. */
 export class SocketLink {
   private constructor(
@@ -19,9 +29,7 @@ export class SocketLink {
   ) {}
 
   static async open(dir: string): Promise<SocketLink> {
-    const path = join(dir, 'transfer.sock');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const { path, server } = await listenAt(dir);
     const acceptedP = new Promise<Socket>((resolve) => server.once('connection', resolve));
     const connected = createConnection(path);
     await new Promise<void>((resolve, reject) => connected.once('connect', resolve).once('error', reject));
@@ -30,9 +38,7 @@ export class SocketLink {
 
   /** Listens only; a child process connects later. */
   static async listen(dir: string): Promise<{ path: string; server: Server; next: () => Promise<Socket> }> {
-    const path = join(dir, 'transfer.sock');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const { path, server } = await listenAt(dir);
     return { path, server, next: () => new Promise<Socket>((resolve) => server.once('connection', resolve)) };
   }
 
