@@ -67,7 +67,12 @@ export class RecordStream<In> {
     if (this.stream.destroyed || this.stream.writableEnded) {
       throw this.failure ?? this.gone();
     }
-    if (this.stream.write(encodeRecord(record))) return;
+    const [header, body] = encodeRecord(record);
+    this.stream.cork();
+    this.stream.write(header);
+    const flowing = this.stream.write(body);
+    this.stream.uncork();
+    if (flowing) return;
     await Promise.race([this.drained(), this.interrupted]);
   }
 

@@ -9,6 +9,9 @@ import { peerError, resultOf, toGrittyError, type FailedFile, type TransferEvent
 import { planTransfer, type Plan, type PlannedEntry } from './plan.js';
 import { RecordStream } from './record-stream.js';
 
+/** One read from disk, cut into data records: fewer thread-pool round trips than a read per record. The buffer is reused: each record is encoded (copied) before the next read. */
+const READ_BYTES = 1 << 20;
+
 export type SendSource =
   /** Files and, with `recursive`, directory trees, as named on the command line. */
   | { kind: 'paths'; paths: readonly string[]; recursive: boolean }
@@ -143,16 +146,18 @@ async function sendFile(records: RecordStream<ReceiverRecord>, entry: Extract<Pl
     await records.write({ type: 'file', path: entry.name, size: info.size, mode: info.mode & 0o7777, mtime: info.mtimeMs });
     events.start(entry.name, info.size);
     const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(MAX_CHUNK_BYTES);
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
     let sent = 0;
     while (sent < info.size) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, info.size - sent), sent);
       if (bytesRead === 0) throw new GrittyError('transfer-failed', `${printable(entry.source)} shrank while it was being sent. Send it again once nothing writes to it`);
-      const chunk = buffer.subarray(0, bytesRead);
-      hash.update(chunk);
-      await records.write({ type: 'data', data: chunk });
+      hash.update(buffer.subarray(0, bytesRead));
+      for (let at = 0; at < bytesRead; at += MAX_CHUNK_BYTES) {
+        const chunk = buffer.subarray(at, Math.min(at + MAX_CHUNK_BYTES, bytesRead));
+        await records.write({ type: 'data', data: chunk });
+        events.progress(chunk.length);
+      }
       sent += bytesRead;
-      events.progress(bytesRead);
     }
     await records.write({ type: 'file-end', sha256: hash.digest() });
     events.done(entry.name);

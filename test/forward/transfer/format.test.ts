@@ -15,7 +15,7 @@ describe('transfer records', () => {
       { type: 'end' },
     ];
     const decoder = new FrameDecoder();
-    const bodies = decoder.push(Buffer.concat(records.map(encodeRecord)));
+    const bodies = decoder.push(Buffer.concat(records.flatMap(encodeRecord)));
     expect(bodies.map(parseSenderRecord)).toEqual(records);
   });
 
