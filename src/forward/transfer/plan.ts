@@ -30,6 +30,7 @@ export async function planTransfer(paths: readonly string[], recursive: boolean)
   for (const path of paths) {
     const name = basename(resolve(path));
     if (name === '') throw new GrittyError('bad-usage', `cannot send "${printable(path)}" as a whole; name the files or directories in it`);
+    if (!isSafeName(name)) throw new GrittyError('bad-usage', `the name of ${printable(path)} has control characters or is too long, and the receiver would refuse it: rename it first`);
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new GrittyError('bad-usage', `cannot read ${printable(path)}: ${err.code ?? err.message}. Check the name and its permissions`, { cause: err });
     });

@@ -158,6 +158,16 @@ describe('a tree with -r', () => {
     expect([sender.status, receiver.status]).toEqual([1, 1]);
     expect(await readdir(dest)).toEqual([]);
   });
+
+  test('refuses a named file whose name the receiver would refuse, before anything is sent', async () => {
+    const origin = await freshDir('bad-name');
+    await writeFile(join(origin, 'bell\x07'), 'x');
+    const dest = await freshDir('bad-name-dest');
+    const { sender, receiver } = await transfer({ kind: 'paths', paths: [join(origin, 'bell\x07')], recursive: false }, { kind: 'dir', dir: dest });
+    expect(sender.error?.message).toMatch(/bell\\x07 has control characters .*rename it first/);
+    expect(receiver.error?.code).toBe('transfer-failed');
+    expect(await readdir(dest)).toEqual([]);
+  });
 });
 
 describe('replacing', () => {
