@@ -65,7 +65,7 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
     if (error.code === 'connection-lost') error = new GrittyError('connection-lost', `${error.message}; nothing partial was kept. Send again`, { cause: error });
     await state.current?.incoming?.discard();
     records.discardRest();
-    if (error.code !== 'connection-lost') await records.write(abortRecord(error)).catch(() => undefined);
+    if (error.code !== 'connection-lost') await records.writeLast(abortRecord(error)).catch(() => undefined);
   }
   await records.end().catch(() => undefined);
   const result = resultOf({ files: state.files, bytes: state.bytes, failed: state.failed, skipped: state.skipped, error, elapsedMs: Date.now() - started });

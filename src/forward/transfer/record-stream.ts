@@ -21,6 +21,7 @@ export class RecordStream<In> {
   private ended = false;
   private discarding = false;
   private wake: (() => void) | undefined;
+  private stopped: Error | undefined;
   private interrupt: ((err: Error) => void) | undefined;
   private readonly interrupted: Promise<never>;
 
@@ -64,6 +65,12 @@ export class RecordStream<In> {
 
   /** Writes one record; resolves once the stream can take more. */
   async write(record: SenderRecord | ReceiverRecord): Promise<void> {
+    if (this.stopped !== undefined) throw this.stopped;
+    return this.writeLast(record);
+  }
+
+  /** Writes the last record of our side (an abort), even after stopWriting(). */
+  async writeLast(record: SenderRecord | ReceiverRecord): Promise<void> {
     if (this.stream.destroyed || this.stream.writableEnded) {
       throw this.failure ?? this.gone();
     }
@@ -78,6 +85,7 @@ export class RecordStream<In> {
 
   /** Makes a pending or later write() reject with `err`: the peer aborted, stop sending. */
   stopWriting(err: Error): void {
+    this.stopped ??= err;
     this.interrupt?.(err);
   }
 

@@ -40,7 +40,7 @@ export async function runSender({ stream, source, events }: SendOptions): Promis
   try {
     const plan = source.kind === 'paths' ? await planTransfer(source.paths, source.recursive) : undefined;
     await records.write({ type: 'offer', version: TRANSFER_FORMAT_VERSION, kind: plan === undefined ? 'stream' : 'files', files: plan?.files ?? 1, bytes: plan?.bytes });
-    await awaitAccept(records);
+    await acks.accepted(records);
     const send = async (): Promise<void> => {
       for (const entry of plan?.entries ?? []) {
         if (entry.kind === 'skipped') skipped.push({ path: entry.name, reason: entry.reason });
@@ -55,20 +55,13 @@ export async function runSender({ stream, source, events }: SendOptions): Promis
     error = toGrittyError(err);
   }
   if (error?.code === 'connection-lost') error = new GrittyError('connection-lost', `${error.message}. Check the receiving side and send again`, { cause: error });
-  if (error !== undefined && error !== acks.sendError && error.code !== 'connection-lost') {
-    await records.write(abortRecord(error)).catch(() => undefined);
+  if (error !== undefined && error !== acks.sendError && !acks.peerAborted && error.code !== 'connection-lost') {
+    await records.writeLast(abortRecord(error)).catch(() => undefined);
   }
   await records.end().catch(() => undefined);
   const result = resultOf({ files: acks.ok, bytes, failed: acks.failed, skipped, error, elapsedMs: Date.now() - started });
   events.finished(result);
   return result;
-}
-
-async function awaitAccept(records: RecordStream<ReceiverRecord>): Promise<void> {
-  const first = await records.next();
-  if (first === undefined) throw new GrittyError('connection-lost', 'the receiver went away before the transfer started');
-  if (first.type === 'abort') throw peerError('receiver', first);
-  if (first.type !== 'accept') throw new GrittyError('bad-message', `the receiver answered the offer with "${first.type}"`);
 }
 
 /** The receiver's side of the conversation, read while the files go out. */
@@ -78,11 +71,24 @@ class AckState {
   summary: Extract<ReceiverRecord, { type: 'summary' }> | undefined;
   /** The receiver aborted, or its side of the stream broke. */
   error: GrittyError | undefined;
+  /** The receiver sent abort: it needs no abort back. */
+  peerAborted = false;
   /** Sending failed on our side (a file shrank, the stream closed). */
   sendError: GrittyError | undefined;
   private records: RecordStream<ReceiverRecord> | undefined;
 
   constructor(private readonly events: TransferEvents) {}
+
+  /** Waits for the receiver's answer to the offer. */
+  async accepted(records: RecordStream<ReceiverRecord>): Promise<void> {
+    const first = await records.next();
+    if (first === undefined) throw new GrittyError('connection-lost', 'the receiver went away before the transfer started');
+    if (first.type === 'abort') {
+      this.peerAborted = true;
+      throw peerError('receiver', first);
+    }
+    if (first.type !== 'accept') throw new GrittyError('bad-message', `the receiver answered the offer with "${first.type}"`);
+  }
 
   async run(records: RecordStream<ReceiverRecord>): Promise<void> {
     this.records = records;
@@ -100,6 +106,7 @@ class AckState {
             this.summary = record;
             return;
           case 'abort':
+            this.peerAborted = true;
             throw peerError('receiver', record);
           case 'accept':
             throw new GrittyError('bad-message', 'the receiver accepted twice');
@@ -117,7 +124,7 @@ class AckState {
     if (this.error !== undefined) return;
     this.sendError = toGrittyError(err);
     if (this.sendError.code === 'connection-lost') return;
-    await this.records?.write(abortRecord(this.sendError)).catch(() => undefined);
+    await this.records?.writeLast(abortRecord(this.sendError)).catch(() => undefined);
   }
 }
 

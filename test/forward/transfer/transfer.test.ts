@@ -1,5 +1,5 @@
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, truncateSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -247,5 +247,51 @@ describe('pipe mode', () => {
     expect(receiver.error?.message).toMatch(/receive --stdout/);
     expect(sender.error?.message).toMatch(/receive --stdout/);
     expect(await readdir(dest)).toEqual([]);
+  });
+});
+
+describe('failures on one side reach the other', () => {
+  test('a file that shrinks while it is sent stops the transfer on both sides; the earlier copy stays', async () => {
+    const origin = await freshDir('shrink-origin');
+    const dest = await freshDir('shrink-dest');
+    await writeFile(join(origin, 'log.txt'), Buffer.alloc(4 * MIB, 'x'));
+    await writeFile(join(dest, 'log.txt'), 'earlier');
+    link = await SocketLink.open(work.path);
+    const sent = new RecordingEvents();
+    const progress = sent.progress.bind(sent);
+    let truncated = false;
+    sent.progress = (bytes) => {
+      progress(bytes);
+      if (!truncated) {
+        truncated = true;
+        truncateSync(join(origin, 'log.txt'), 0);
+      }
+    };
+    const [sender, receiver] = await Promise.all([
+      runSender({ stream: link.connected, source: { kind: 'paths', paths: [join(origin, 'log.txt')], recursive: false }, events: sent }),
+      runReceiver({ stream: link.accepted, target: { kind: 'dir', dir: dest }, events: new RecordingEvents() }),
+    ]);
+    expect(sender.error?.message).toMatch(/log\.txt shrank while it was being sent/);
+    expect(receiver.error?.message).toMatch(/the sender stopped the transfer \(transfer-failed\): .*log\.txt shrank/);
+    expect([sender.status, receiver.status]).toEqual([1, 1]);
+    expect(await readdir(dest)).toEqual(['log.txt']);
+    expect(await readFile(join(dest, 'log.txt'), 'utf8')).toBe('earlier');
+  });
+
+  test('files the destination refuses are reported back to the sender, which exits non-zero', async () => {
+    const origin = await freshDir('refused-origin');
+    await mkdir(join(origin, 'tree'));
+    await writeFile(join(origin, 'tree', 'a'), 'a');
+    await writeFile(join(origin, 'b'), 'b');
+    const dest = await freshDir('refused-dest');
+    const elsewhere = await freshDir('refused-elsewhere');
+    await symlink(elsewhere, join(dest, 'tree'));
+    const { sender, receiver, sent } = await transfer({ kind: 'paths', paths: [join(origin, 'tree'), join(origin, 'b')], recursive: true }, { kind: 'dir', dir: dest });
+    expect(receiver.error).toBeUndefined();
+    expect(sender.failed.map((f) => f.path)).toEqual(['tree', 'tree/a']);
+    expect(sent.paths('failed')).toEqual(['tree', 'tree/a']);
+    expect([sender.status, receiver.status, sender.files, receiver.files]).toEqual([1, 1, 1, 1]);
+    expect(await readdir(elsewhere)).toEqual([]);
+    expect(await readFile(join(dest, 'b'), 'utf8')).toBe('b');
   });
 });
