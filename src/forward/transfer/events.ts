@@ -60,9 +60,11 @@ export function resultOf(parts: Omit<TransferResult, 'status'>): TransferResult 
   return { status, ...parts };
 }
 
-/** An abort record from the peer, as our error: it names the side that stopped. */
-export function peerError(side: 'sender' | 'receiver', record: { code: string; message: string }): GrittyError {
-  return new GrittyError('transfer-failed', `the ${side} stopped the transfer (${printable(record.code)}): ${printable(record.message)}`);
+/** An abort record from the peer, as our error: it names the side that stopped. Needs no abort sent back. */
+export class PeerAborted extends GrittyError {
+  constructor(side: 'sender' | 'receiver', record: { code: string; message: string }) {
+    super('transfer-failed', `the ${side} stopped the transfer (${printable(record.code)}): ${printable(record.message)}`);
+  }
 }
 
 export function toGrittyError(err: unknown): GrittyError {

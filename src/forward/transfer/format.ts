@@ -1,7 +1,7 @@
 import { encode, decode } from '../../relay/codec.js';
 import { GrittyError } from '../../relay/errors.js';
 import { frameHeader } from '../../relay/frame.js';
-import { bin, isPlainObject, num, object, oneOf, optional, str, uint, type InferShape, type Shape } from '../../relay/schema.js';
+import { bin, isPlainObject, num, object, oneOf, optional, str, uint, type Field, type InferShape, type Shape } from '../../relay/schema.js';
 
 /**
  * The records of one file transfer, carried over one byte stream (a channel) as
@@ -23,8 +23,16 @@ export const MAX_MESSAGE_CHARS = 4096;
 
 const path = str(MAX_PATH_BYTES);
 const mode = uint(MAX_MODE);
+/** The range of a JavaScript Date, in milliseconds either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
 /** Modification time in milliseconds since the epoch. */
-const mtime = num();
+const mtime: Field<number> = {
+  parse(value, at) {
+    const ms = num().parse(value, at);
+    if (Math.abs(ms) > MAX_DATE_MS) throw new GrittyError('bad-message', `field ${at}: ${ms} is not a date`);
+    return ms;
+  },
+};
 const errorFields = { code: str(64), message: str(MAX_MESSAGE_CHARS) };
 
 /** Sender to receiver. */

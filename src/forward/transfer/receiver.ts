@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Duplex, Writable } from 'node:stream';
 import { GrittyError } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
-import { peerError, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
+import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
 import { MAX_MESSAGE_CHARS, TRANSFER_FORMAT_VERSION, abortRecord, parseSenderRecord, type SenderRecord } from './format.js';
 import { DirTarget, StdoutTarget } from './dir-target.js';
 import { RecordStream } from './record-stream.js';
@@ -32,6 +32,15 @@ interface Current {
   failure: FailedFile | undefined;
 }
 
+/** What has arrived so far. */
+interface State {
+  files: number;
+  bytes: number;
+  failed: FailedFile[];
+  skipped: TransferResult['skipped'];
+  current: Current | undefined;
+}
+
 /**
  * Receives what a runSender at the other end sends. Every record is validated; a name
  * that is not a plain relative path, data beyond or short of the announced size, or a
@@ -41,12 +50,12 @@ interface Current {
 export async function runReceiver({ stream, target: where, events }: ReceiveOptions): Promise<TransferResult> {
   const started = Date.now();
   const records = new RecordStream(stream, parseSenderRecord, 'sender');
-  const state = { files: 0, bytes: 0, failed: [] as FailedFile[], skipped: [] as TransferResult['skipped'], current: undefined as Current | undefined };
+  const state: State = { files: 0, bytes: 0, failed: [], skipped: [], current: undefined };
   let error: GrittyError | undefined;
   try {
     const target = where.kind === 'dir' ? await DirTarget.open(where.dir, events) : new StdoutTarget(where.output);
-    const offer = await expect(records);
-    if (offer.type === 'abort') throw peerError('sender', offer);
+    const offer = await nextRecord(records);
+    if (offer.type === 'abort') throw new PeerAborted('sender', offer);
     if (offer.type !== 'offer') throw new GrittyError('bad-message', `the sender began with "${offer.type}" instead of an offer`);
     if (offer.version !== TRANSFER_FORMAT_VERSION) {
       throw new GrittyError('version-mismatch', `the sender speaks transfer format ${offer.version} and this side ${TRANSFER_FORMAT_VERSION}: update gritty on both sides`);
@@ -54,7 +63,7 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
     target.accept(offer);
     await records.write({ type: 'accept' });
     if (offer.kind === 'stream') state.current = await begin(target, undefined, [], events);
-    for (let record = await expect(records); record.type !== 'end'; record = await expect(records)) {
+    for (let record = await nextRecord(records); record.type !== 'end'; record = await nextRecord(records)) {
       await handle(record, target, records, state, events);
     }
     if (state.current !== undefined) throw new GrittyError('bad-message', 'the sender ended in the middle of a file');
@@ -65,7 +74,7 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
     if (error.code === 'connection-lost') error = new GrittyError('connection-lost', `${error.message}; nothing partial was kept. Send again`, { cause: error });
     await state.current?.incoming?.discard();
     records.discardRest();
-    if (error.code !== 'connection-lost') await records.writeLast(abortRecord(error)).catch(() => undefined);
+    if (error.code !== 'connection-lost' && !(error instanceof PeerAborted)) await records.writeLast(abortRecord(error)).catch(() => undefined);
   }
   await records.end().catch(() => undefined);
   const result = resultOf({ files: state.files, bytes: state.bytes, failed: state.failed, skipped: state.skipped, error, elapsedMs: Date.now() - started });
@@ -73,13 +82,11 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
   return result;
 }
 
-async function expect(records: RecordStream<SenderRecord>): Promise<SenderRecord> {
+async function nextRecord(records: RecordStream<SenderRecord>): Promise<SenderRecord> {
   const record = await records.next();
   if (record === undefined) throw new GrittyError('connection-lost', 'the sender went away in the middle of the transfer');
   return record;
 }
-
-type State = { files: number; bytes: number; failed: FailedFile[]; skipped: TransferResult['skipped']; current: Current | undefined };
 
 async function handle(record: SenderRecord, target: Target, records: RecordStream<SenderRecord>, state: State, events: TransferEvents): Promise<void> {
   if (state.current === undefined && (record.type === 'data' || record.type === 'file-end')) {
@@ -92,7 +99,7 @@ async function handle(record: SenderRecord, target: Target, records: RecordStrea
     case 'offer':
       throw new GrittyError('bad-message', 'the sender offered twice');
     case 'abort':
-      throw peerError('sender', record);
+      throw new PeerAborted('sender', record);
     case 'skipped':
       state.skipped.push({ path: record.path, reason: record.reason });
       events.skipped(record.path, record.reason);

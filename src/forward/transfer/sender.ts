@@ -5,7 +5,7 @@ import type { Duplex, Readable } from 'node:stream';
 import { GrittyError } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
 import { MAX_CHUNK_BYTES, TRANSFER_FORMAT_VERSION, abortRecord, parseReceiverRecord, type ReceiverRecord } from './format.js';
-import { peerError, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
+import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
 import { planTransfer, type Plan, type PlannedEntry } from './plan.js';
 import { RecordStream } from './record-stream.js';
 
@@ -55,7 +55,7 @@ export async function runSender({ stream, source, events }: SendOptions): Promis
     error = toGrittyError(err);
   }
   if (error?.code === 'connection-lost') error = new GrittyError('connection-lost', `${error.message}. Check the receiving side and send again`, { cause: error });
-  if (error !== undefined && error !== acks.sendError && !acks.peerAborted && error.code !== 'connection-lost') {
+  if (error !== undefined && error !== acks.sendError && !(error instanceof PeerAborted) && error.code !== 'connection-lost') {
     await records.writeLast(abortRecord(error)).catch(() => undefined);
   }
   await records.end().catch(() => undefined);
@@ -71,8 +71,6 @@ class AckState {
   summary: Extract<ReceiverRecord, { type: 'summary' }> | undefined;
   /** The receiver aborted, or its side of the stream broke. */
   error: GrittyError | undefined;
-  /** The receiver sent abort: it needs no abort back. */
-  peerAborted = false;
   /** Sending failed on our side (a file shrank, the stream closed). */
   sendError: GrittyError | undefined;
   private records: RecordStream<ReceiverRecord> | undefined;
@@ -83,10 +81,7 @@ class AckState {
   async accepted(records: RecordStream<ReceiverRecord>): Promise<void> {
     const first = await records.next();
     if (first === undefined) throw new GrittyError('connection-lost', 'the receiver went away before the transfer started');
-    if (first.type === 'abort') {
-      this.peerAborted = true;
-      throw peerError('receiver', first);
-    }
+    if (first.type === 'abort') throw new PeerAborted('receiver', first);
     if (first.type !== 'accept') throw new GrittyError('bad-message', `the receiver answered the offer with "${first.type}"`);
   }
 
@@ -106,8 +101,7 @@ class AckState {
             this.summary = record;
             return;
           case 'abort':
-            this.peerAborted = true;
-            throw peerError('receiver', record);
+            throw new PeerAborted('receiver', record);
           case 'accept':
             throw new GrittyError('bad-message', 'the receiver accepted twice');
         }

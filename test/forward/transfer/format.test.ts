@@ -29,6 +29,7 @@ describe('transfer records', () => {
     [{ type: 'file', path: 'f', size: -1, mode: 0o644, mtime: 0 }, /field size: expected an unsigned integer/],
     [{ type: 'file', path: 'f', size: 1, mode: 0o10000, mtime: 0 }, /field mode: 4096 exceeds 4095/],
     [{ type: 'file', path: 'f', size: 1, mode: 0o644 }, /field mtime: expected a number/],
+    [{ type: 'dir', path: 'd', mode: 0o755, mtime: 1e20 }, /field mtime: 100000000000000000000 is not a date/],
     [{ type: 'skipped', path: 'x', reason: 'because' }, /field reason: expected one of symlink\|special\|unsafe-name/],
     [{ type: 'offer', version: 1, kind: 'tarball', files: 1 }, /field kind/],
     [{ type: 'file-ok', path: 'x' }, /unknown sender record "file-ok"/],
