@@ -71,9 +71,9 @@ describe('a receiver over its file size limit (ulimit -f, through prlimit)', () 
     await writeFile(join(dest, 'big.bin'), earlier);
     const listener = await SocketLink.listen(work.path);
     const accepted = listener.next();
-    const child = spawn('prlimit', [`--fsize=${TMPFS_BYTES}`, process.execPath, PEER, 'receive', listener.path, dest], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('prlimit', [`--fsize=${TMPFS_BYTES}`, process.execPath, PEER, 'receive', listener.path, dest], { stdio: ['ignore', 'inherit', 'pipe'] });
     let childOut = '';
-    child.stdout.on('data', (chunk: Buffer) => (childOut += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (childOut += chunk.toString()));
     const stream = await accepted;
     const sender = await runSender({ stream, source: { kind: 'paths', paths: [source], recursive: false }, events: new RecordingEvents() });
     stream.destroy();
