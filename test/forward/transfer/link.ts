@@ -9,10 +9,10 @@ import type { TransferEvents, TransferResult } from '../../../src/forward/transf
 
 let socketCount = 0;
 
-async function listenAt(dir: string): Promise<{ path: string; server: Server }> {
+async function listenAt(dir: string, allowHalfOpen = false): Promise<{ path: string; server: Server }> {
   socketCount += 1;
   const path = join(dir, `transfer-${socketCount}.sock`);
-  const server = createServer();
+  const server = createServer({ allowHalfOpen });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
   return { path, server };
 }
@@ -28,10 +28,11 @@ export class SocketLink {
     readonly connected: Socket,
   ) {}
 
-  static async open(dir: string): Promise<SocketLink> {
-    const { path, server } = await listenAt(dir);
+  /** `allowHalfOpen`: each end stays writable after the other ended, as a channel with eof frames may. */
+  static async open(dir: string, options: { allowHalfOpen?: boolean } = {}): Promise<SocketLink> {
+    const { path, server } = await listenAt(dir, options.allowHalfOpen);
     const acceptedP = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    const connected = createConnection(path);
+    const connected = createConnection({ path, allowHalfOpen: options.allowHalfOpen ?? false });
     await new Promise<void>((resolve, reject) => connected.once('connect', resolve).once('error', reject));
     return new SocketLink(path, server, await acceptedP, connected);
   }

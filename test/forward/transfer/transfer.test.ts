@@ -27,8 +27,8 @@ afterEach(() => {
 });
 
 /** Runs a sender on one end of a real Unix socket and a receiver on the other. */
-async function transfer(source: SendSource, target: ReceiveTarget, senderEnd: 'connected' | 'accepted' = 'connected') {
-  link = await SocketLink.open(work.path);
+async function transfer(source: SendSource, target: ReceiveTarget, senderEnd: 'connected' | 'accepted' = 'connected', allowHalfOpen = false) {
+  link = await SocketLink.open(work.path, { allowHalfOpen });
   const senderStream = senderEnd === 'connected' ? link.connected : link.accepted;
   const receiverStream = senderEnd === 'connected' ? link.accepted : link.connected;
   const sent = new RecordingEvents();
@@ -293,5 +293,21 @@ describe('failures on one side reach the other', () => {
     expect([sender.status, receiver.status, sender.files, receiver.files]).toEqual([1, 1, 1, 1]);
     expect(await readdir(elsewhere)).toEqual([]);
     expect(await readFile(join(dest, 'b'), 'utf8')).toBe('b');
+  });
+});
+
+describe('on a stream whose ends stay open after the other side ended (a channel with eof)', () => {
+  test('a transfer completes, and so does one the receiver refuses', async () => {
+    const origin = await freshDir('half-open-origin');
+    await writeFile(join(origin, 'a'), 'a');
+    await writeFile(join(origin, 'b'), 'b');
+    const dest = await freshDir('half-open-dest');
+    const done = await transfer({ kind: 'paths', paths: [join(origin, 'a')], recursive: false }, { kind: 'dir', dir: dest }, 'connected', true);
+    expect([done.sender.status, done.receiver.status]).toEqual([0, 0]);
+    expect(await readFile(join(dest, 'a'), 'utf8')).toBe('a');
+    link?.close();
+    const refused = await transfer({ kind: 'paths', paths: [join(origin, 'a'), join(origin, 'b')], recursive: false }, { kind: 'stdout', output: new PassThrough() }, 'connected', true);
+    expect(refused.sender.error?.message).toMatch(/receiver stopped the transfer/);
+    expect([refused.sender.status, refused.receiver.status]).toEqual([1, 1]);
   });
 });
