@@ -16,9 +16,9 @@ export const MAX_CHUNK_BYTES = 64 * 1024;
 export const MAX_PATH_BYTES = 4096;
 /** Linux NAME_MAX, in bytes of UTF-8. */
 export const MAX_NAME_BYTES = 255;
-export const SHA256_BYTES = 32;
+const SHA256_BYTES = 32;
 /** Permission bits as sent: rwx for all three plus setuid, setgid and sticky (which the receiver drops). */
-export const MAX_MODE = 0o7777;
+const MAX_MODE = 0o7777;
 export const MAX_MESSAGE_CHARS = 4096;
 
 const path = str(MAX_PATH_BYTES);
@@ -62,7 +62,6 @@ type Union<Table extends Record<string, Shape>> = { [T in keyof Table & string]:
 export type SenderRecord = Union<typeof SENDER_RECORDS>;
 export type ReceiverRecord = Union<typeof RECEIVER_RECORDS>;
 export type SkipReason = RecordOf<typeof SENDER_RECORDS, 'skipped'>['reason'];
-export type TransferKind = RecordOf<typeof SENDER_RECORDS, 'offer'>['kind'];
 
 export interface RecordParser<R> {
   (body: Buffer): R;

@@ -21,7 +21,7 @@ export function createProgress(options: ProgressOptions): TransferEvents {
   return options.output.isTTY === true ? new BarProgress(options) : new LineProgress(options);
 }
 
-export function displayName(path: string): string {
+function displayName(path: string): string {
   return path === '' ? '(pipe)' : printable(path);
 }
 
@@ -31,11 +31,11 @@ const SKIP_REASONS: Record<SkipReason, string> = {
   'unsafe-name': 'its name has control characters or is too long',
 };
 
-export function skippedLine(path: string, reason: SkipReason): string {
+function skippedLine(path: string, reason: SkipReason): string {
   return `skipped ${displayName(path)}: ${SKIP_REASONS[reason]}`;
 }
 
-export function rate(bytes: number, elapsedMs: number): string {
+function rate(bytes: number, elapsedMs: number): string {
   return elapsedMs <= 0 ? '-' : `${formatBytes(Math.round((bytes * 1000) / elapsedMs))}/s`;
 }
 

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Duplex, Writable } from 'node:stream';
-import { GrittyError } from '../../relay/errors.js';
+import { GrittyError, assertNever } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
 import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
 import { MAX_MESSAGE_CHARS, TRANSFER_FORMAT_VERSION, abortRecord, parseSenderRecord, type SenderRecord } from './format.js';
@@ -122,6 +122,8 @@ async function handle(record: SenderRecord, target: Target, records: RecordStrea
       return finishFile(record.sha256, state.current!, records, state, events);
     case 'end':
       return;
+    default:
+      assertNever(record);
   }
 }
 

@@ -35,7 +35,7 @@ export function splitSafeName(name: string): string[] {
 }
 
 /** What lies at a path, without following a symlink there. */
-export type Existing = 'none' | 'file' | 'dir' | 'symlink' | 'other';
+type Existing = 'none' | 'file' | 'dir' | 'symlink' | 'other';
 
 export async function existingAt(path: string): Promise<Existing> {
   try {

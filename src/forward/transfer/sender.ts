@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Duplex, Readable } from 'node:stream';
-import { GrittyError } from '../../relay/errors.js';
+import { GrittyError, assertNever } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
 import { MAX_CHUNK_BYTES, TRANSFER_FORMAT_VERSION, abortRecord, parseReceiverRecord, type ReceiverRecord } from './format.js';
 import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
@@ -68,7 +68,6 @@ export async function runSender({ stream, source, events }: SendOptions): Promis
 class AckState {
   ok = 0;
   failed: FailedFile[] = [];
-  summary: Extract<ReceiverRecord, { type: 'summary' }> | undefined;
   /** The receiver aborted, or its side of the stream broke. */
   error: GrittyError | undefined;
   /** Sending failed on our side (a file shrank, the stream closed). */
@@ -98,15 +97,16 @@ class AckState {
             this.events.failed(record.path, record.message);
             break;
           case 'summary':
-            this.summary = record;
             return;
           case 'abort':
             throw new PeerAborted('receiver', record);
           case 'accept':
             throw new GrittyError('bad-message', 'the receiver accepted twice');
+          default:
+            assertNever(record);
         }
       }
-      if (this.sendError === undefined) throw new GrittyError('connection-lost', 'the receiver went away before confirming the files. Check the other side and send again');
+      if (this.sendError === undefined) throw new GrittyError('connection-lost', 'the receiver went away before confirming the files');
     } catch (err) {
       this.error ??= toGrittyError(err);
       records.stopWriting(this.error);
@@ -133,6 +133,8 @@ async function sendEntry(records: RecordStream<ReceiverRecord>, entry: PlannedEn
       return 0;
     case 'file':
       return sendFile(records, entry, events);
+    default:
+      return assertNever(entry);
   }
 }
 
