@@ -26,6 +26,9 @@ export type ErrorCode =
   | 'channel-refused'
   | 'channel-closed'
   | 'port-busy'
+  | 'unsafe-path'
+  | 'disk-full'
+  | 'transfer-failed'
   | 'internal';
 
 export class GrittyError extends Error {

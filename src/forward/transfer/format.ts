@@ -1,0 +1,95 @@
+import { encode, decode } from '../../relay/codec.js';
+import { GrittyError } from '../../relay/errors.js';
+import { frameHeader } from '../../relay/frame.js';
+import { bin, isPlainObject, num, object, oneOf, optional, str, uint, type Field, type InferShape, type Shape } from '../../relay/schema.js';
+
+/**
+ * The records of one file transfer, carried over one byte stream (a channel) as
+ * `[u32 BE length][msgpack map with "type"]` frames: the framing and codec of the
+ * session protocol, so there is one of each. docs/protocol.md, "File transfer stream".
+ */
+export const TRANSFER_FORMAT_VERSION = 1;
+
+/** Payload of one data record: small enough to interleave fairly with other channels. */
+export const MAX_CHUNK_BYTES = 64 * 1024;
+/** Linux PATH_MAX: no longer path can be created anyway. */
+export const MAX_PATH_BYTES = 4096;
+/** Linux NAME_MAX, in bytes of UTF-8. */
+export const MAX_NAME_BYTES = 255;
+const SHA256_BYTES = 32;
+/** Permission bits as sent: rwx for all three plus setuid, setgid and sticky (which the receiver drops). */
+const MAX_MODE = 0o7777;
+export const MAX_MESSAGE_CHARS = 4096;
+
+const path = str(MAX_PATH_BYTES);
+const mode = uint(MAX_MODE);
+/** The range of a JavaScript Date, in milliseconds either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
+/** Modification time in milliseconds since the epoch. */
+const mtime: Field<number> = {
+  parse(value, at) {
+    const ms = num().parse(value, at);
+    if (Math.abs(ms) > MAX_DATE_MS) throw new GrittyError('bad-message', `field ${at}: ${ms} is not a date`);
+    return ms;
+  },
+};
+const errorFields = { code: str(64), message: str(MAX_MESSAGE_CHARS) };
+
+/** Sender to receiver. */
+export const SENDER_RECORDS = {
+  offer: { version: uint(), kind: oneOf('files', 'stream'), files: uint(), bytes: optional(uint()) },
+  dir: { path, mode, mtime },
+  file: { path, size: uint(), mode, mtime },
+  data: { data: bin(MAX_CHUNK_BYTES) },
+  'file-end': { sha256: bin(SHA256_BYTES) },
+  skipped: { path, reason: oneOf('symlink', 'special', 'unsafe-name') },
+  end: {},
+  abort: errorFields,
+} as const satisfies Record<string, Shape>;
+
+/** Receiver to sender. */
+export const RECEIVER_RECORDS = {
+  accept: {},
+  'file-ok': { path },
+  'file-failed': { path, ...errorFields },
+  summary: { files: uint(), bytes: uint(), failed: uint() },
+  abort: errorFields,
+} as const satisfies Record<string, Shape>;
+
+type RecordOf<Table extends Record<string, Shape>, T extends keyof Table & string> = { type: T } & InferShape<Table[T]>;
+type Union<Table extends Record<string, Shape>> = { [T in keyof Table & string]: RecordOf<Table, T> }[keyof Table & string];
+
+export type SenderRecord = Union<typeof SENDER_RECORDS>;
+export type ReceiverRecord = Union<typeof RECEIVER_RECORDS>;
+export type SkipReason = RecordOf<typeof SENDER_RECORDS, 'skipped'>['reason'];
+
+export interface RecordParser<R> {
+  (body: Buffer): R;
+}
+
+function parserFor<Table extends Record<string, Shape>>(table: Table, side: string): RecordParser<Union<Table>> {
+  const parsers = new Map(Object.entries(table).map(([type, shape]) => [type, object(shape)] as const));
+  return (body) => {
+    const value = decode(body);
+    if (!isPlainObject(value)) throw new GrittyError('bad-message', `a ${side} record must be a msgpack map`);
+    const type = value.type;
+    if (typeof type !== 'string') throw new GrittyError('bad-message', `a ${side} record needs a string field "type"`);
+    const parser = parsers.get(type);
+    if (parser === undefined) throw new GrittyError('bad-message', `unknown ${side} record ${JSON.stringify(type.slice(0, 64))}`);
+    return { type, ...parser.parse(value, '') } as Union<Table>;
+  };
+}
+
+export const parseSenderRecord = parserFor(SENDER_RECORDS, 'sender');
+export const parseReceiverRecord = parserFor(RECEIVER_RECORDS, 'receiver');
+
+/** One record as the bytes to write: header and body, kept apart so a 64 KiB body is not copied again to join them. */
+export function encodeRecord(record: SenderRecord | ReceiverRecord): [Buffer, Buffer] {
+  const body = encode(record);
+  return [frameHeader(body.length), body];
+}
+
+/** An abort record for `err`, its message cut to what the record may carry. */
+export function abortRecord(err: { code: string; message: string }): { type: 'abort'; code: string; message: string } {
+  return { type: 'abort', code: err.code, message: err.message.slice(0, MAX_MESSAGE_CHARS) };
+}
