@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+import type { ChannelParams } from '../relay/channel.js';
 import type { ChannelAcceptor } from '../relay/channel-mux.js';
 import type { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
@@ -69,6 +71,11 @@ export class AttachClient {
       inputSettled: (all) => this.liveness?.inputSettled(all, Date.now()),
       inputRoom: () => this.options.terminal.input.resume(),
     });
+  }
+
+  /** Opens a channel to the session (an OAuth callback, a remote-forward connection). */
+  openChannel(kind: string, params: ChannelParams): Promise<Duplex> {
+    return this.link.channels.open(kind, params);
   }
 
   /** Runs until detach, exit, takeover or a fatal error; resolves to the exit code. */

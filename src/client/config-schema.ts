@@ -27,6 +27,7 @@ const MIB = 1024 * KIB;
 export const SESSION_KEYS = {
   'forward-agent': { type: { kind: 'bool' }, default: true, doc: 'forward your local ssh agent into the session' },
   'forward-open': { type: { kind: 'bool' }, default: true, doc: 'open URLs the session opens ($BROWSER) on this machine' },
+  'forward-ports': { type: { kind: 'bool' }, default: true, doc: 'let gritty lf/rf in the session forward ports to and from this machine\'s loopback' },
   'no-escape': { type: { kind: 'bool' }, default: false, doc: 'pass ~ through untouched: no escape sequences' },
   'no-redraw': { type: { kind: 'bool' }, default: false, doc: 'on attach, show only new output instead of repainting the screen' },
   'oauth-redirect': { type: { kind: 'bool' }, default: true, doc: 'tunnel OAuth callbacks (redirect_uri=localhost:PORT) back to the session' },

@@ -11,6 +11,7 @@ import { CONNECT_KEYS, SESSION_KEYS, formatProblem, type ConfigProblem, type Con
 export interface Settings {
   forwardAgent: boolean;
   forwardOpen: boolean;
+  forwardPorts: boolean;
   noEscape: boolean;
   noRedraw: boolean;
   oauthRedirect: boolean;
@@ -77,6 +78,7 @@ export function resolveSettings(config: CheckedConfig, host: string, cli: CliOve
   return {
     forwardAgent: session('forward-agent') === true,
     forwardOpen: session('forward-open') === true,
+    forwardPorts: session('forward-ports') === true,
     noEscape: session('no-escape') === true,
     noRedraw: session('no-redraw') === true,
     oauthRedirect: session('oauth-redirect') === true,

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import type { ChannelAcceptor } from '../relay/channel-mux.js';
+import { isAbsolute } from 'node:path';
+import { RemoteForwardTargets } from '../forward/port/rf.js';
+import { sessionForwarding } from '../forward/session.js';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
@@ -20,7 +21,7 @@ import { handleRename } from './requests/rename.js';
 import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
 import { ScreenHost } from './screen.js';
-import { ServiceSocket } from './service-socket.js';
+import { openSessionSockets, sessionSocketPaths } from './session-sockets.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
 import { SessionTable } from './session-table.js';
@@ -29,8 +30,6 @@ import { SessionTable } from './session-table.js';
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How often attached clients are checked for silence. */
 const EVICTION_SWEEP_MS = 5_000;
-/** Channel kinds an in-session helper may open through its session's service socket: none are served yet. */
-const SERVICE_CHANNEL_KINDS: ReadonlySet<string> = new Set();
 /** A killed session's shell gets this long to exit on SIGHUP before SIGKILL. */
 const KILL_GRACE_MS = 3_000;
 /** After SIGKILL, how long the kernel gets to end a shell before shutdown reports it stuck. */
@@ -50,8 +49,8 @@ export class Daemon implements DaemonContext {
   readonly startedAt = Date.now();
   readonly log: Logger;
   private readonly screens = new ScreenHost();
-  /** No channel kinds are served yet: every open is refused with the reason. */
-  private readonly acceptor: ChannelAcceptor = (kind) => Promise.reject(new GrittyError('channel-refused', `this server has no ${kind} channels`));
+  /** What `$BROWSER` runs in a session: this gritty's `open`, which asks the attached laptop. */
+  private readonly browser = `${process.argv[1] ?? 'gritty'} open`;
   private server: Server | undefined;
   private readonly sweep: NodeJS.Timeout;
   private readonly stopped: Promise<void>;
@@ -82,23 +81,24 @@ export class Daemon implements DaemonContext {
   createSession(spec: SessionSpec): Session {
     const name = this.sessions.claimName(spec.name);
     const id = randomBytes(4).toString('hex');
-    const serviceSocket = join(this.options.socketDir, `svc-${id}.sock`);
+    const sockets = sessionSocketPaths(this.options.socketDir, id);
+    const targets = new RemoteForwardTargets();
     const shell = process.env.SHELL !== undefined && process.env.SHELL !== '' ? process.env.SHELL : '/bin/sh';
     const spawned = spawnPty({
       file: shell,
       args: spec.command === undefined ? ['-l'] : ['-c', spec.command],
       cwd: workingDir(spec.cwd),
-      env: sessionEnv({ daemonEnv: process.env, clientEnv: spec.env, serviceSocket, sessionId: id, sessionName: name }),
+      env: sessionEnv({ daemonEnv: process.env, clientEnv: spec.env, sockets, browser: this.browser, sessionId: id, sessionName: name }),
       cols: spec.cols,
       rows: spec.rows,
     });
     if (!spawned.ok) throw new GrittyError('spawn-failed', spawned.error);
     const ring = new RingBuffer(this.options.ringBytes);
     const screen = this.screens.open(id, ring, spec.cols, spec.rows);
-    const session = new Session({ id, name, pty: spawned.pty, screen, ring, cols: spec.cols, rows: spec.rows, killGraceMs: KILL_GRACE_MS, acceptor: this.acceptor });
+    const session = new Session({ id, name, pty: spawned.pty, screen, ring, cols: spec.cols, rows: spec.rows, killGraceMs: KILL_GRACE_MS, acceptor: sessionForwarding({ targets, log: (line) => this.log.info(line) }) });
     this.sessions.add(session);
     session.onEnded(() => this.log.info(`session ${session.name} (${id}) ended`));
-    this.serveHelpers(session, serviceSocket);
+    this.openSockets(session, sockets, targets);
     this.log.info(`session ${name} (${id}) started, pid ${spawned.pty.pid}`);
     return session;
   }
@@ -150,20 +150,20 @@ export class Daemon implements DaemonContext {
     });
   }
 
-  /** Gives the session its service socket for in-session helpers, closed when it ends. */
-  private serveHelpers(session: Session, path: string): void {
-    ServiceSocket.listen({
-      path,
+  /** Gives the session its service and agent sockets, closed when it ends. */
+  private openSockets(session: Session, paths: { service: string; agent: string }, targets: RemoteForwardTargets): void {
+    openSessionSockets({
+      paths,
       handshake: async (conn) => {
         const hello = await this.handshake(conn);
         if (hello.version !== PROTOCOL_VERSION) throw versionMismatch(hello.version);
       },
       openChannel: (kind, params) => session.openChannel(kind, params),
-      kinds: SERVICE_CHANNEL_KINDS,
+      targets,
       log: this.log,
     }).then(
-      (service) => session.onEnded(() => service.close()),
-      (err: unknown) => this.log.error(`session ${session.name} (${session.id}) has no service socket`, err),
+      (sockets) => session.onEnded(() => sockets.close()),
+      (err: unknown) => this.log.error(`session ${session.name} (${session.id}) has no service or agent socket`, err),
     );
   }
 

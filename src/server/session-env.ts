@@ -27,8 +27,10 @@ const DAEMON_ONLY_PREFIX = 'TERM_PROGRAM';
 export interface SessionEnvInput {
   daemonEnv: Record<string, string | undefined>;
   clientEnv: Record<string, string>;
-  /** The session's own service socket, for helpers run inside it. */
-  serviceSocket: string;
+  /** The session's own sockets: for helpers run inside it, and its ssh-agent. */
+  sockets: { service: string; agent: string };
+  /** The command `$BROWSER` runs: gritty open, which opens a URL on the attached laptop. */
+  browser: string;
   sessionId: string;
   sessionName: string;
 }
@@ -43,7 +45,9 @@ export function sessionEnv(input: SessionEnvInput): Record<string, string> {
     if (isTerminalVar(key)) env[key] = value;
   }
   env.TERM ??= 'xterm-256color';
-  env.GRITTY_SOCK = input.serviceSocket;
+  env.GRITTY_SOCK = input.sockets.service;
+  env.SSH_AUTH_SOCK = input.sockets.agent;
+  env.BROWSER = input.browser;
   env.GRITTY_SESSION = input.sessionId;
   env.GRITTY_SESSION_NAME = input.sessionName;
   return env;

@@ -56,12 +56,16 @@ test('the service socket refuses every control request: no kill-server, no list,
   expect((await listSessions(world.ctlSocket)).map((s) => s.name).sort()).toEqual(expect.arrayContaining(['mine', 'other']));
 });
 
-test('a channel of a kind helpers may not open is refused with the reason', async () => {
+test('a channel of a kind helpers may not open, or with no client attached, is refused with the reason', async () => {
   const session = await createSession(world.ctlSocket, { name: 'alone', command: 'sleep 1000' });
   const path = serviceSocketOf(session.id);
   await waitFor(() => existsSync(path), { what: 'the service socket' });
   expect(await ask(path, { type: 'svc-channel', kind: 'agent', params: {} })).toEqual({
     code: 'channel-refused',
     message: "no agent channels through a session's service socket",
+  });
+  expect(await ask(path, { type: 'svc-channel', kind: 'open-url', params: { url: 'https://example.com/' } })).toEqual({
+    code: 'channel-refused',
+    message: 'no client is attached to session alone',
   });
 });

@@ -39,12 +39,14 @@ test('a session started by a daemon that runs inside tmux and screen gets none o
   await out.readUntil(client, (text) => text.includes('END-OF-ENV\r\n'));
   const env = new Map(out.text().split('\r\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
-  for (const key of ['TMUX', 'TMUX_PANE', 'STY', 'LC_ALL', 'SSH_CONNECTION', 'SSH_AUTH_SOCK', 'TERM_PROGRAM']) expect(env.has(key), `${key} leaked into the session`).toBe(false);
+  for (const key of ['TMUX', 'TMUX_PANE', 'STY', 'LC_ALL', 'SSH_CONNECTION', 'TERM_PROGRAM']) expect(env.has(key), `${key} leaked into the session`).toBe(false);
   expect(env.get('TERM')).toBe('xterm-kitty');
   expect(env.get('LANG')).toBe('de_DE.UTF-8');
   expect(env.get('LC_TIME')).toBe('en_GB.UTF-8');
   expect(env.get('GRITTY_SOCK')).toBe(join(dirname(world.ctlSocket), `svc-${session.id}.sock`));
   expect(env.get('GRITTY_SESSION')).toBe(session.id);
+  // the daemon's own SSH_AUTH_SOCK is replaced by the session's stable agent socket
+  expect(env.get('SSH_AUTH_SOCK')).toBe(join(dirname(world.ctlSocket), `agent-${session.id}.sock`));
   expect(env.get('GRITTY_SESSION_NAME')).toBe('envy');
   // the rest of the daemon's environment is kept
   expect(env.get('GRITTY_TEST_MARK')).toBe('daemon-env');

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { sessionEnv } from '../../src/server/session-env.js';
 
 const base = {
-  serviceSocket: '/run/user/1000/gritty/svc-abcd1234.sock',
+  sockets: { service: '/run/user/1000/gritty/svc-abcd1234.sock', agent: '/run/user/1000/gritty/agent-abcd1234.sock' },
+  browser: '/usr/bin/gritty open',
   sessionId: 'abcd1234',
   sessionName: 'work',
 };
@@ -37,7 +38,8 @@ describe('sessionEnv', () => {
       },
       clientEnv: {},
     });
-    for (const key of ['SSH_CONNECTION', 'SSH_CLIENT', 'SSH_TTY', 'SSH_AUTH_SOCK', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION']) expect(env).not.toHaveProperty(key);
+    for (const key of ['SSH_CONNECTION', 'SSH_CLIENT', 'SSH_TTY', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION']) expect(env).not.toHaveProperty(key);
+    expect(env.SSH_AUTH_SOCK).toBe(base.sockets.agent);
     expect(env.PATH).toBe('/bin');
   });
 
@@ -75,7 +77,9 @@ describe('sessionEnv', () => {
       daemonEnv: { GRITTY_SOCK: '/old.sock', GRITTY_SESSION: 'old', GRITTY_SESSION_NAME: 'old' },
       clientEnv: { GRITTY_SESSION: 'client' },
     });
-    expect(env.GRITTY_SOCK).toBe(base.serviceSocket);
+    expect(env.GRITTY_SOCK).toBe(base.sockets.service);
+    expect(env.SSH_AUTH_SOCK).toBe(base.sockets.agent);
+    expect(env.BROWSER).toBe(base.browser);
     expect(env.GRITTY_SESSION).toBe('abcd1234');
     expect(env.GRITTY_SESSION_NAME).toBe('work');
   });

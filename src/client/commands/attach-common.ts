@@ -1,6 +1,8 @@
 import { GrittyError } from '../../relay/errors.js';
 import { MAX_SESSION_ID_CHARS } from '../../relay/messages.js';
 import { AttachClient, type AttachOptions } from '../attach.js';
+import { laptopForwarding } from '../../forward/laptop.js';
+import type { CliOverrides } from '../config.js';
 import type { CliContext, Options } from '../context.js';
 import { nudgeTunnel, reopenHost } from '../endpoint.js';
 import { LocalTerminal } from '../terminal.js';
@@ -9,7 +11,31 @@ import type { ReadStream, WriteStream } from 'node:tty';
 export const SESSION_OPTIONS = [
   { flags: '--no-escape', description: 'pass ~ through untouched: no escape sequences' },
   { flags: '--no-redraw', description: 'on attach, do not repaint the current screen; show only new output' },
+  { flags: '-A, --forward-agent', description: "let the session use this machine's ssh-agent (the default)" },
+  { flags: '--no-forward-agent', description: "do not forward this machine's ssh-agent" },
+  { flags: '-O, --forward-open', description: 'open URLs the session opens in the browser here (the default)' },
+  { flags: '--no-forward-open', description: 'do not open URLs from the session here' },
+  { flags: '--no-oauth-redirect', description: 'do not tunnel OAuth callbacks (redirect_uri=localhost:PORT) back to the session' },
+  { flags: '--oauth-timeout <seconds>', description: 'how long an OAuth callback listener waits (default 180)' },
+  { flags: '--no-forward-ports', description: 'refuse gritty lf/rf from the session' },
 ];
+
+/** The command line's session flags as config overrides: only what was given. */
+function sessionOverrides(options: Options): CliOverrides {
+  const overrides: CliOverrides = {};
+  if (options.escape === false) overrides['no-escape'] = true;
+  if (options.redraw === false) overrides['no-redraw'] = true;
+  if (typeof options.forwardAgent === 'boolean') overrides['forward-agent'] = options.forwardAgent;
+  if (typeof options.forwardOpen === 'boolean') overrides['forward-open'] = options.forwardOpen;
+  if (options.oauthRedirect === false) overrides['oauth-redirect'] = false;
+  if (options.forwardPorts === false) overrides['forward-ports'] = false;
+  if (options.oauthTimeout !== undefined) {
+    const seconds = Number(options.oauthTimeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new GrittyError('bad-usage', `--oauth-timeout takes a number of seconds, not ${JSON.stringify(options.oauthTimeout)}`);
+    overrides['oauth-timeout'] = seconds;
+  }
+  return overrides;
+}
 
 export function requireTerminal(command: string): LocalTerminal {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -32,14 +58,24 @@ export async function runAttached(
   first: AttachOptions['first'],
   terminal: LocalTerminal,
 ): Promise<number> {
-  // a --no-X flag given on the command line wins over the config; absent, the config decides
-  const settings = ctx.settings(host, {
-    ...(options.escape === false ? { 'no-escape': true } : {}),
-    ...(options.redraw === false ? { 'no-redraw': true } : {}),
-  });
+  // a flag given on the command line wins over the config; absent, the config decides
+  const settings = ctx.settings(host, sessionOverrides(options));
   // from here the terminal is raw: only the status line may appear on it
   ctx.log.quiet();
-  const client = new AttachClient({
+  const forwarding = laptopForwarding({
+    switches: {
+      'forward-agent': settings.forwardAgent,
+      'forward-open': settings.forwardOpen,
+      'oauth-redirect': settings.oauthRedirect,
+      'forward-ports': settings.forwardPorts,
+    },
+    agentSocket: process.env.SSH_AUTH_SOCK,
+    openCommand: settings.openCommand,
+    oauth: { flowMs: settings.oauthTimeoutMs, idleMs: settings.oauthTunnelIdleTimeoutMs },
+    open: (kind, params) => client.openChannel(kind, params),
+    log: (line) => ctx.log.info(line),
+  });
+  const client: AttachClient = new AttachClient({
     first,
     host,
     terminal,
@@ -48,10 +84,11 @@ export async function runAttached(
     escapes: !settings.noEscape,
     repaint: !settings.noRedraw,
     heartbeat: { intervalMs: settings.heartbeatIntervalMs, timeoutMs: settings.heartbeatTimeoutMs },
-    acceptor: (kind) => Promise.reject(new GrittyError('channel-refused', `this client accepts no ${kind} channels`)),
+    acceptor: forwarding.accept,
     from: enclosingSession(),
   });
   const ending = await client.run();
+  await forwarding.close();
   // bracketed lines are reports ([detached …], [session … exited]); anything else is an error
   if (ending.message !== undefined) process.stderr.write(ending.message.startsWith('[') ? `\r\n${ending.message}\n` : `\r\ngritty: ${ending.message}\n`);
   return ending.code;

@@ -9,7 +9,10 @@ import { info } from './info.js';
 import { killServer } from './kill-server.js';
 import { killSession } from './kill-session.js';
 import { listSessions } from './list-sessions.js';
+import { localForward } from './local-forward.js';
 import { newSession } from './new-session.js';
+import { open } from './open.js';
+import { remoteForward } from './remote-forward.js';
 import { rename } from './rename.js';
 import { server } from './server.js';
 import { tail } from './tail.js';
@@ -27,6 +30,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   connect,
   disconnect,
   tunnels,
+  open,
+  localForward,
+  remoteForward,
   server,
   info,
   configEdit,

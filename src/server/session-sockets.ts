@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { listenAgentSocket } from '../forward/agent/session-side.js';
+import { port, readParams } from '../forward/params.js';
+import type { RemoteForwardTargets } from '../forward/port/rf.js';
+import type { ChannelParams } from '../relay/channel.js';
+import type { Connection } from '../relay/connection.js';
+import type { Logger } from '../relay/log.js';
+import { ServiceSocket } from './service-socket.js';
+
+/**
+ * Kinds a helper run inside the session may ask for through its service socket:
+ * `gritty open` (open-url), `gritty lf` (one lf-conn per connection) and `gritty rf`
+ * (rf-listen). The agent is served by the session's own agent socket.
+ */
+const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'lf-conn', 'rf-listen']);
+
+/** The per-session sockets in the daemon's private dir. */
+export function sessionSocketPaths(socketDir: string, id: string): { service: string; agent: string } {
+  return { service: join(socketDir, `svc-${id}.sock`), agent: join(socketDir, `agent-${id}.sock`) };
+}
+
+export interface SessionSocketsOptions {
+  paths: { service: string; agent: string };
+  /** Answers a helper's hello as the daemon would; refuses another protocol version. */
+  handshake(conn: Connection): Promise<void>;
+  /** Opens a channel to the session's attached client. */
+  openChannel(kind: string, params: ChannelParams): Promise<Duplex>;
+  /** The session's active `gritty rf` targets: rf-conn channels from the laptop may reach only these. */
+  targets: RemoteForwardTargets;
+  log: Logger;
+}
+
+/**
+ * A session's own sockets: GRITTY_SOCK for helpers run inside it, and SSH_AUTH_SOCK,
+ * whose every connection is an agent channel to whichever laptop is attached now.
+ */
+export async function openSessionSockets(options: SessionSocketsOptions): Promise<{ close(): void }> {
+  const { targets, openChannel, log } = options;
+  const service = await ServiceSocket.listen({
+    path: options.paths.service,
+    handshake: options.handshake,
+    openChannel: async (kind, params) => {
+      if (kind !== 'rf-listen') return openChannel(kind, params);
+      // while this rf lives, the laptop's rf-conn channels may reach its target
+      const { target } = readParams(params, { target: port() });
+      const remove = targets.add(target);
+      try {
+        const channel = await openChannel(kind, params);
+        channel.once('close', remove);
+        return channel;
+      } catch (err) {
+        remove();
+        throw err;
+      }
+    },
+    kinds: HELPER_KINDS,
+    log,
+  });
+  const agent = await listenAgentSocket({
+    path: options.paths.agent,
+    open: (kind, params) => openChannel(kind, params),
+    onRefused: (reason) => log.debug(`an agent connection was turned away: ${reason}`),
+  }).catch((err: unknown) => {
+    service.close();
+    throw err;
+  });
+  return {
+    close() {
+      service.close();
+      agent.close();
+    },
+  };
+}
