@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
 import { MAX_CLIENT_LABEL_CHARS, PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type MessageOf, type SessionSpec } from '../relay/messages.js';
-import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
+import { ensurePrivateDir } from '../relay/secure-socket.js';
 import type { DaemonContext } from './context.js';
 import { spawnPty } from './pty.js';
 import { handleAttach } from './requests/attach.js';
@@ -22,6 +22,7 @@ import { ScreenHost } from './screen.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
 import { SessionTable } from './session-table.js';
+import { SocketKeeper, type KeptListener } from './socket-keeper.js';
 
 /** A peer has this long to say hello and make its request. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -46,7 +47,8 @@ export class Daemon implements DaemonContext {
   readonly startedAt = Date.now();
   readonly log: Logger;
   private readonly screens = new ScreenHost();
-  private server: Server | undefined;
+  private readonly keeper: SocketKeeper;
+  private listener: KeptListener | undefined;
   private readonly sweep: NodeJS.Timeout;
   private readonly stopped: Promise<void>;
   private stop!: () => void;
@@ -55,6 +57,7 @@ export class Daemon implements DaemonContext {
 
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log;
+    this.keeper = new SocketKeeper(options.log);
     this.sweep = setInterval(() => {
       const now = Date.now();
       for (const session of this.sessions.all()) session.evictSilent(now);
@@ -64,7 +67,13 @@ export class Daemon implements DaemonContext {
 
   async listen(): Promise<void> {
     ensurePrivateDir(this.options.socketDir);
-    this.server = await listenPrivate(this.options.ctlSocket, (socket) => this.onConnection(socket));
+    this.listener = await this.keeper.listen(this.options.ctlSocket, (socket) => this.onConnection(socket), {
+      // unreachable, the daemon would hold its sessions where no one can ever attach
+      onLost: (reason) => {
+        this.log.error(`${reason}; no client can reach this server any more, so it ends its sessions and exits`);
+        this.shutdown();
+      },
+    });
     this.log.info(`listening on ${this.options.ctlSocket} (protocol ${PROTOCOL_VERSION}, server ${this.serverId})`);
   }
 
@@ -117,7 +126,8 @@ export class Daemon implements DaemonContext {
 
   private async killAll(): Promise<number[]> {
     this.log.info('shutting down');
-    this.server?.close();
+    this.keeper.stop();
+    this.listener?.close();
     const sessions = this.sessions.all();
     const ended = Promise.all(sessions.map((s) => new Promise<void>((resolve) => s.onEnded(resolve))));
     for (const session of sessions) session.shutdown();
