@@ -83,6 +83,8 @@ export class Daemon implements DaemonContext {
   }
 
   createSession(spec: SessionSpec): Session {
+    // a session made now would miss the shutdown that is ending the others
+    if (this.ending !== undefined) throw new GrittyError('spawn-failed', 'this gritty server is shutting down; run the command again to start a new one');
     const name = this.sessions.claimName(spec.name);
     const id = randomBytes(4).toString('hex');
     const shell = process.env.SHELL !== undefined && process.env.SHELL !== '' ? process.env.SHELL : '/bin/sh';
@@ -209,7 +211,7 @@ export class Daemon implements DaemonContext {
  * Who a client is, as `ls` and a taken-over client are told: `name (device)`, cut to
  * what the receiver's schema takes. The name gives way; the device id stays whole.
  */
-export function clientLabel(hello: MessageOf<'hello'>): string {
+function clientLabel(hello: MessageOf<'hello'>): string {
   const device = ` (${hello.deviceId.slice(0, 8)})`;
   return `${hello.clientName.slice(0, MAX_CLIENT_LABEL_CHARS - device.length)}${device}`;
 }
