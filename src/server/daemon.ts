@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { RemoteForwardTargets } from '../forward/port/rf.js';
@@ -9,7 +9,7 @@ import { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
 import { MAX_CLIENT_LABEL_CHARS, PROTOCOL_VERSION, SERVER_CAPABILITIES, type Message, type MessageOf, type SessionSpec } from '../relay/messages.js';
-import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
+import { ensurePrivateDir } from '../relay/secure-socket.js';
 import type { DaemonContext, Peer } from './context.js';
 import { spawnPty } from './pty.js';
 import { handleAttach } from './requests/attach.js';
@@ -25,6 +25,7 @@ import { openSessionSockets, sessionSocketPaths } from './session-sockets.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
 import { SessionTable } from './session-table.js';
+import { SocketKeeper, type KeptListener } from './socket-keeper.js';
 
 /** A peer has this long to say hello and make its request. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -51,7 +52,8 @@ export class Daemon implements DaemonContext {
   private readonly screens = new ScreenHost();
   /** What `$BROWSER` runs in a session: this gritty's `open`, which asks the attached laptop. */
   private readonly browser = `${process.argv[1] ?? 'gritty'} open`;
-  private server: Server | undefined;
+  private readonly keeper: SocketKeeper;
+  private listener: KeptListener | undefined;
   private readonly sweep: NodeJS.Timeout;
   private readonly stopped: Promise<void>;
   private stop!: () => void;
@@ -60,6 +62,7 @@ export class Daemon implements DaemonContext {
 
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log;
+    this.keeper = new SocketKeeper(options.log);
     this.sweep = setInterval(() => {
       const now = Date.now();
       for (const session of this.sessions.all()) session.evictSilent(now);
@@ -69,7 +72,13 @@ export class Daemon implements DaemonContext {
 
   async listen(): Promise<void> {
     ensurePrivateDir(this.options.socketDir);
-    this.server = await listenPrivate(this.options.ctlSocket, (socket) => this.onConnection(socket));
+    this.listener = await this.keeper.listen(this.options.ctlSocket, (socket) => this.onConnection(socket), {
+      // unreachable, the daemon would hold its sessions where no one can ever attach
+      onLost: (reason) => {
+        this.log.error(`${reason}; no client can reach this server any more, so it ends its sessions and exits`);
+        this.shutdown();
+      },
+    });
     this.log.info(`listening on ${this.options.ctlSocket} (protocol ${PROTOCOL_VERSION}, server ${this.serverId})`);
   }
 
@@ -79,6 +88,8 @@ export class Daemon implements DaemonContext {
   }
 
   createSession(spec: SessionSpec): Session {
+    // a session made now would miss the shutdown that is ending the others
+    if (this.ending !== undefined) throw new GrittyError('spawn-failed', 'this gritty server is shutting down; run the command again to start a new one');
     const name = this.sessions.claimName(spec.name);
     const id = randomBytes(4).toString('hex');
     const sockets = sessionSocketPaths(this.options.socketDir, id);
@@ -125,7 +136,8 @@ export class Daemon implements DaemonContext {
 
   private async killAll(): Promise<number[]> {
     this.log.info('shutting down');
-    this.server?.close();
+    this.keeper.stop();
+    this.listener?.close();
     const sessions = this.sessions.all();
     const ended = Promise.all(sessions.map((s) => new Promise<void>((resolve) => s.onEnded(() => resolve()))));
     for (const session of sessions) session.shutdown();
@@ -160,6 +172,7 @@ export class Daemon implements DaemonContext {
       },
       openChannel: (kind, params) => session.openChannel(kind, params),
       targets,
+      keeper: this.keeper,
       log: this.log,
     }).then(
       (sockets) => session.onEnded(() => sockets.close()),
@@ -238,7 +251,7 @@ function versionMismatch(clientVersion: number): GrittyError {
  * Who a client is, as `ls` and a taken-over client are told: `name (device)`, cut to
  * what the receiver's schema takes. The name gives way; the device id stays whole.
  */
-export function clientLabel(hello: MessageOf<'hello'>): string {
+function clientLabel(hello: MessageOf<'hello'>): string {
   const device = ` (${hello.deviceId.slice(0, 8)})`;
   return `${hello.clientName.slice(0, MAX_CLIENT_LABEL_CHARS - device.length)}${device}`;
 }

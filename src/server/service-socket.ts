@@ -1,18 +1,16 @@
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
 import type { MessageOf } from '../relay/messages.js';
-import { listenPrivate } from '../relay/secure-socket.js';
 import type { ChannelParams } from '../relay/channel.js';
 
 /** A helper has this long to say hello and make its request. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface ServiceOptions {
-  path: string;
   /** Answers the helper's hello as the daemon would (a version mismatch is refused there). */
   handshake(conn: Connection): Promise<void>;
   /** Opens a channel to the session's attached client; rejects with the reason it cannot. */
@@ -29,17 +27,8 @@ export interface ServiceOptions {
  * other session, no kill-server. Once a channel is granted (`ok`), the connection is
  * that channel's plain byte stream.
  */
-export class ServiceSocket {
-  private constructor(private readonly server: Server) {}
-
-  static async listen(options: ServiceOptions): Promise<ServiceSocket> {
-    const server = await listenPrivate(options.path, (socket) => void serve(socket, options));
-    return new ServiceSocket(server);
-  }
-
-  close(): void {
-    this.server.close();
-  }
+export function serviceConnections(options: ServiceOptions): (socket: Socket) => void {
+  return (socket) => void serve(socket, options);
 }
 
 async function serve(socket: Socket, options: ServiceOptions): Promise<void> {

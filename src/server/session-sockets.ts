@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { listenAgentSocket } from '../forward/agent/session-side.js';
+import { agentConnections } from '../forward/agent/session-side.js';
 import { port, readParams } from '../forward/params.js';
 import type { RemoteForwardTargets } from '../forward/port/rf.js';
 import type { ChannelParams } from '../relay/channel.js';
 import type { Connection } from '../relay/connection.js';
 import type { Logger } from '../relay/log.js';
-import { ServiceSocket } from './service-socket.js';
+import { serviceConnections } from './service-socket.js';
+import type { SocketKeeper } from './socket-keeper.js';
 
 /**
  * Kinds a helper run inside the session may ask for through its service socket:
@@ -28,6 +29,8 @@ export interface SessionSocketsOptions {
   openChannel(kind: string, params: ChannelParams): Promise<Duplex>;
   /** The session's active `gritty rf` targets: rf-conn channels from the laptop may reach only these. */
   targets: RemoteForwardTargets;
+  /** Binds the sockets and binds them again should their dir be deleted. */
+  keeper: SocketKeeper;
   log: Logger;
 }
 
@@ -36,9 +39,9 @@ export interface SessionSocketsOptions {
  * whose every connection is an agent channel to whichever laptop is attached now.
  */
 export async function openSessionSockets(options: SessionSocketsOptions): Promise<{ close(): void }> {
-  const { targets, openChannel, log } = options;
-  const service = await ServiceSocket.listen({
-    path: options.paths.service,
+  const { targets, openChannel, log, keeper } = options;
+  const onLost = (reason: string): void => log.warn(`a session socket is lost: ${reason}`);
+  const helpers = serviceConnections({
     handshake: options.handshake,
     openChannel: async (kind, params) => {
       if (kind !== 'rf-listen') return openChannel(kind, params);
@@ -57,11 +60,12 @@ export async function openSessionSockets(options: SessionSocketsOptions): Promis
     kinds: HELPER_KINDS,
     log,
   });
-  const agent = await listenAgentSocket({
-    path: options.paths.agent,
+  const agentClients = agentConnections({
     open: (kind, params) => openChannel(kind, params),
     onRefused: (reason) => log.debug(`an agent connection was turned away: ${reason}`),
-  }).catch((err: unknown) => {
+  });
+  const service = await keeper.listen(options.paths.service, helpers, { onLost });
+  const agent = await keeper.listen(options.paths.agent, agentClients, { onLost }).catch((err: unknown) => {
     service.close();
     throw err;
   });

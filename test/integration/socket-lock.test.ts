@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createConnection, type Server } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
+import { processStartTime } from '../../src/relay/process-identity.js';
 import { listenPrivate, socketAlive } from '../../src/relay/secure-socket.js';
 import { GRITTY_BIN, makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
 import { isAlive } from '../helpers/processes.js';
@@ -103,4 +104,29 @@ test('a lock left by a process that is gone is broken, and the daemon starts', a
   expect(r.status).toBe(0);
   expect(await socketAlive(world.ctlSocket)).toBe(true);
   expect(existsSync(`${world.ctlSocket}.lock`)).toBe(false);
+});
+
+test('a lock held by a live process is waited for, not overtaken; once its owner dies it is broken', async () => {
+  world = privateWorld();
+  leaveStaleSocket(world.ctlSocket);
+  const owner = spawn('sleep', ['1000'], { stdio: 'ignore' });
+  daemons.push(owner);
+  const ownerStart = await waitFor(() => processStartTime(owner.pid!), { what: 'the lock owner to start' });
+  writeFileSync(`${world.ctlSocket}.lock`, `${owner.pid} ${ownerStart}\n`, { mode: 0o600 });
+
+  let bound: Server | undefined;
+  const listening = listenPrivate(world.ctlSocket, (socket) => socket.end()).then((server) => {
+    servers.push(server);
+    bound = server;
+  });
+  // the contender has written its own lock candidate and is polling: the owner is alive, so nothing is bound
+  await waitFor(() => readdirSync(world!.socketDir).some((f) => f.startsWith('ctl.sock.lock.')), { what: 'the contender to wait for the lock' });
+  expect(await socketAlive(world.ctlSocket)).toBe(false);
+  expect(bound).toBeUndefined();
+  expect(readFileSync(`${world.ctlSocket}.lock`, 'utf8')).toBe(`${owner.pid} ${ownerStart}\n`);
+
+  owner.kill('SIGKILL');
+  await listening;
+  expect(await socketAlive(world.ctlSocket)).toBe(true);
+  expect(readdirSync(world.socketDir).sort()).toEqual(['ctl.sock']);
 });

@@ -103,3 +103,17 @@ test('a supervisor is recognised by its pid, start time and command line', async
   expect(r.stdout).toBe('disconnected real\n');
   await waitFor(() => !isAlive(supervisor.pid), { what: 'the supervisor to be stopped' });
 });
+
+test('tunnels shows a stale tunnel with ssh last words that hold escape sequences, escaped', () => {
+  plantState('noisy', { pid: 1, status: 'reconnecting', destination: 'dev\x1b]0;PWNED\x07box', message: 'status 255: banner \x1b[2J\x1b[31mred\nFAKE' });
+  const r = world.run(['tunnels']);
+  expect(r.status, r.stderr).toBe(0);
+  // eslint-disable-next-line no-control-regex
+  expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  expect(r.stdout).toContain('dev\\e]0;PWNED\\x07box');
+  expect(r.stdout).toContain('noisy: status 255: banner \\e[2J\\e[31mred\\nFAKE\n');
+  const json = world.run(['tunnels', '--json']);
+  // eslint-disable-next-line no-control-regex
+  expect(json.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  expect(JSON.parse(json.stdout)[0].message).toBe('status 255: banner \x1b[2J\x1b[31mred\nFAKE');
+});

@@ -23,7 +23,12 @@ const TURN_AWAY_LINGER_MS = 1_000;
  * The caller owns the returned server and closes it with the session.
  */
 export function listenAgentSocket(options: AgentSocketOptions): Promise<Server> {
-  return listenPrivate(options.path, (socket: Socket) => {
+  return listenPrivate(options.path, agentConnections(options));
+}
+
+/** What the session's agent socket does with each connection, for a caller that binds the socket itself. */
+export function agentConnections(options: Omit<AgentSocketOptions, 'path'>): (socket: Socket) => void {
+  return (socket: Socket) => {
     socket.pause();
     socket.on('error', () => {}); // a client that hangs up early is not our error
     options.open('agent', {}).then(
@@ -33,7 +38,7 @@ export function listenAgentSocket(options: AgentSocketOptions): Promise<Server> 
         options.onRefused?.(printable(err instanceof Error ? err.message : String(err)));
       },
     );
-  });
+  };
 }
 
 /**
