@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import * as nodePty from 'node-pty';
 import { afterEach, describe, expect, test } from 'vitest';
 import { GRITTY_BIN, makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
@@ -210,5 +211,24 @@ describe('logs', () => {
     expect(w.run(['info']).status).toBe(0);
     expect(existsSync(join(w.root, 'state'))).toBe(false);
     rmSync(join(w.root, 'state'), { recursive: true, force: true });
+  });
+});
+
+describe('defaults that name nothing', () => {
+  test('attach -c with no session attached before creates a numbered one instead of refusing "-"', async () => {
+    const w = fresh();
+    const term = nodePty.spawn(process.execPath, [GRITTY_BIN, 'attach', '-c'], { cols: 80, rows: 24, env: w.env as Record<string, string> });
+    let screen = '';
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    const names = await waitFor(() => {
+      const r = w.run(['ls', '--json', 'local']);
+      const rows = r.status === 0 ? (JSON.parse(r.stdout) as { name: string; attached: boolean }[]) : [];
+      return rows.length > 0 && rows.every((s) => s.attached) && rows.map((s) => s.name);
+    }, { what: 'the created session, attached', describe: () => screen });
+    expect(names).toEqual(['0']);
+    expect(screen).not.toMatch(/invalid session name/);
+    expect(w.run(['kill-server']).status).toBe(0);
+    await exited;
   });
 });

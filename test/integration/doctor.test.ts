@@ -102,3 +102,30 @@ test('inside a session, an SSH_AUTH_SOCK or BROWSER that is not gritty\'s is a p
   expect(r.stdout).toMatch(/^PROBLEM session: SSH_AUTH_SOCK is \/tmp\/ssh-x\/agent\.1, not gritty's agent socket; /m);
   expect(r.stdout).toMatch(/^PROBLEM session: BROWSER is firefox, not gritty's opener; /m);
 });
+
+test('inside tmux in a session, a tmux that drops OSC 52 or the agent socket is a problem', () => {
+  const w = (world = makeGrittyEnv());
+  const socket = join(w.root, 'tmux.sock');
+  const tmux = (...args: string[]): void => {
+    const r = spawnSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { env: w.env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  };
+  tmux('new-session', '-d', '-s', 'doctor', 'sleep 600');
+  try {
+    tmux('set-option', '-g', 'set-clipboard', 'off');
+    tmux('set-option', '-g', 'update-environment', 'DISPLAY');
+    const session = { GRITTY_SESSION: 'abc', SSH_AUTH_SOCK: join(w.socketDir, 'agent.sock'), BROWSER: 'gritty open', TMUX: `${socket},1,0` };
+    const bad = w.run(['doctor'], { env: session });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/^PROBLEM tmux: set-clipboard is off: OSC 52 copies will not reach your terminal; tmux set -g set-clipboard on$/m);
+    expect(bad.stdout).toMatch(/^PROBLEM tmux: update-environment leaves out SSH_AUTH_SOCK/m);
+    tmux('set-option', '-g', 'set-clipboard', 'external');
+    tmux('set-option', '-g', 'update-environment', 'DISPLAY SSH_AUTH_SOCK');
+    const good = w.run(['doctor'], { env: session });
+    expect(good.stdout).toMatch(/^ok +tmux: set-clipboard is external$/m);
+    expect(good.stdout).toMatch(/^ok +tmux: update-environment passes SSH_AUTH_SOCK/m);
+    expect(good.status, good.stdout).toBe(0);
+  } finally {
+    spawnSync('tmux', ['-S', socket, 'kill-server']);
+  }
+});
