@@ -162,3 +162,15 @@ export function wrongFor(kind: FieldKind): fc.Arbitrary<unknown> {
   const near = NEAR_MISSES[kind];
   return fc.oneof(...arbs, ...(near === undefined ? [] : [near]));
 }
+
+/** A copy of `msg` with the field at `path` set to `value` (parents created as needed). */
+export function withField(msg: object, path: readonly (string | number)[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(msg) as Record<string, unknown>;
+  let at: Record<string, unknown> = copy;
+  for (const key of path.slice(0, -1)) {
+    if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
+    at = at[key] as Record<string, unknown>;
+  }
+  at[path[path.length - 1]!] = value;
+  return copy;
+}

@@ -5,7 +5,7 @@ import { GrittyError, isGrittyError } from '../../src/relay/errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, MAX_FRAME_BYTES, frameHeader } from '../../src/relay/frame.js';
 import { MAX_TERMINAL_DIMENSION, type MessageType } from '../../src/relay/messages.js';
 import { validate } from '../../src/relay/validate.js';
-import { MESSAGE_TYPES, anyMessage, messageOf, wrongFor, type FieldKind } from '../helpers/arbitraries.js';
+import { MESSAGE_TYPES, anyMessage, messageOf, withField, wrongFor, type FieldKind } from '../helpers/arbitraries.js';
 
 /**
  * Property-based fuzzing of the wire's pure parts: the frame decoder, the msgpack
@@ -277,15 +277,3 @@ const MUTABLE: Mutable[] = [
   { type: 'error', path: ['message'], kind: 'string', maxChars: 4096 },
   { type: 'detached', path: ['by'], kind: 'string', maxChars: 256 },
 ];
-
-/** A copy of `msg` with the field at `path` set to `value` (parents created as needed). */
-function withField(msg: object, path: (string | number)[], value: unknown): Record<string, unknown> {
-  const copy = structuredClone(msg) as Record<string, unknown>;
-  let at: Record<string, unknown> = copy;
-  for (const key of path.slice(0, -1)) {
-    if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
-    at = at[key] as Record<string, unknown>;
-  }
-  at[path[path.length - 1]!] = value;
-  return copy;
-}
