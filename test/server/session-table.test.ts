@@ -131,3 +131,20 @@ describe('SessionTable.rename', () => {
     expect(sessions[0]!.name).toBe('a');
   });
 });
+
+describe('spawn turns', () => {
+  test('come one at a time, in order, and work queued after one turn runs before the next', async () => {
+    const table = new SessionTable();
+    const events: string[] = [];
+    await Promise.all(
+      [1, 2, 3].map(async (n) => {
+        await table.spawnTurn();
+        events.push(`spawn ${n}`);
+        // what a connection's I/O stands for: queued behind this spawn, served before the next
+        setImmediate(() => events.push(`io after ${n}`));
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['spawn 1', 'io after 1', 'spawn 2', 'io after 2', 'spawn 3', 'io after 3']);
+  });
+});

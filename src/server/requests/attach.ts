@@ -8,7 +8,11 @@ import type { Session } from '../session.js';
 export async function handleAttach(ctx: DaemonContext, conn: Connection, msg: MessageOf<'attach'>, by: string): Promise<void> {
   let session: Session;
   if (msg.create !== undefined && ctx.sessions.find(msg.target) === undefined) {
-    session = ctx.createSession({ ...msg.create, name: msg.create.name ?? msg.target });
+    await ctx.sessions.spawnTurn();
+    if (conn.isClosed) return;
+    // another request may have made it while this one waited for its turn
+    const made = ctx.sessions.find(msg.target);
+    session = made ?? ctx.createSession({ ...msg.create, name: msg.create.name ?? msg.target });
   } else {
     session = ctx.sessions.resolve(msg.target);
   }

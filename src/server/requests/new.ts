@@ -5,6 +5,9 @@ import { attachTo } from './attach.js';
 
 /** new: spawn a session; with `attach` the connection becomes its client. */
 export async function handleNew(ctx: DaemonContext, conn: Connection, msg: MessageOf<'new'>, by: string): Promise<void> {
+  await ctx.sessions.spawnTurn();
+  // a client that gave up while waiting for its turn gets no orphan session
+  if (conn.isClosed) return;
   const session = ctx.createSession(msg.spec);
   if (!msg.attach) {
     conn.send({ type: 'created', session: session.info() });
