@@ -2,11 +2,15 @@ import { GrittyError } from '../relay/errors.js';
 import { LAST_SESSION, checkSessionName } from '../relay/names.js';
 import type { Session } from './session.js';
 
+/** The longest pause between two spawns: a spawn stuck for seconds must not stall the rest as long. */
+const MAX_SPAWN_PAUSE_MS = 500;
+
 /** The daemon's sessions by id and by name, and which one was attached last. */
 export class SessionTable {
   private readonly byId = new Map<string, Session>();
   private lastAttached: string | undefined;
-  private lastSpawnTurn: Promise<void> = Promise.resolve();
+  private spawnQueue: Promise<unknown> = Promise.resolve();
+  private lastSpawn = { end: -Infinity, took: 0 };
 
   get size(): number {
     return this.byId.size;
@@ -37,16 +41,27 @@ export class SessionTable {
   }
 
   /**
-   * Resolves when the caller may spawn, one caller per turn of the event loop. A PTY
-   * spawn forks the daemon synchronously: a few ms when idle, 30-450 ms each measured
-   * with 200 at once on a loaded 2-core machine, where a burst of them held every other
-   * connection (echo, list, handshakes) for over 10 s. Between two spawns the loop now
-   * serves all pending I/O, so a spawn storm delays everyone else by one spawn at most.
+   * Runs `spawn` in its turn: one at a time, each after a pause as long as the one
+   * before took. A PTY spawn forks the daemon synchronously: a few ms when idle,
+   * 30-450 ms each measured with 200 at once on a loaded 2-core machine, where a
+   * burst of them held every other connection for over 10 s; spawning one per loop
+   * turn was not enough, as the loop then took one new connection per spawn. So a
+   * storm of spawns gets half of the daemon's time at most, and the rest is served.
    */
-  spawnTurn(): Promise<void> {
-    const turn = this.lastSpawnTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-    this.lastSpawnTurn = turn;
-    return turn;
+  inSpawnTurn<T>(spawn: () => T): Promise<T> {
+    const run = this.spawnQueue.then(async () => {
+      const pause = this.lastSpawn.end + this.lastSpawn.took - performance.now();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(MAX_SPAWN_PAUSE_MS, pause))));
+      const started = performance.now();
+      try {
+        return spawn();
+      } finally {
+        const end = performance.now();
+        this.lastSpawn = { end, took: end - started };
+      }
+    });
+    this.spawnQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** By name, then by id; `-` is the session attached last. */

@@ -8,11 +8,13 @@ import type { Session } from '../session.js';
 export async function handleAttach(ctx: DaemonContext, conn: Connection, msg: MessageOf<'attach'>, by: string): Promise<void> {
   let session: Session;
   if (msg.create !== undefined && ctx.sessions.find(msg.target) === undefined) {
-    await ctx.sessions.spawnTurn();
-    if (conn.isClosed) return;
+    const create = msg.create;
     // another request may have made it while this one waited for its turn
-    const made = ctx.sessions.find(msg.target);
-    session = made ?? ctx.createSession({ ...msg.create, name: msg.create.name ?? msg.target });
+    const made = await ctx.sessions.inSpawnTurn(() =>
+      conn.isClosed ? undefined : (ctx.sessions.find(msg.target) ?? ctx.createSession({ ...create, name: create.name ?? msg.target })),
+    );
+    if (made === undefined) return;
+    session = made;
   } else {
     session = ctx.sessions.resolve(msg.target);
   }

@@ -5,10 +5,9 @@ import { attachTo } from './attach.js';
 
 /** new: spawn a session; with `attach` the connection becomes its client. */
 export async function handleNew(ctx: DaemonContext, conn: Connection, msg: MessageOf<'new'>, by: string): Promise<void> {
-  await ctx.sessions.spawnTurn();
   // a client that gave up while waiting for its turn gets no orphan session
-  if (conn.isClosed) return;
-  const session = ctx.createSession(msg.spec);
+  const session = await ctx.sessions.inSpawnTurn(() => (conn.isClosed ? undefined : ctx.createSession(msg.spec)));
+  if (session === undefined) return;
   if (!msg.attach) {
     conn.send({ type: 'created', session: session.info() });
     conn.close();
