@@ -30,6 +30,8 @@ let echo: OutputTracker;
 let tail: RawClient;
 let ticks: OutputTracker;
 let probes = 0;
+/** The sessions this file made itself. */
+const known = ['echo', 'ticker'];
 /** Every error message the daemon sent a fuzz case, for the printable check. */
 const errorMessages: string[] = [];
 
@@ -64,7 +66,8 @@ async function expectHealthy(): Promise<void> {
   await echo.readUntil(watcher, (text) => text.split(`${line}\r\n`).length >= 3, CASE_TIMEOUT_MS);
   const seen = ticks.offset;
   await ticks.readUntil(tail, () => ticks.offset > seen, CASE_TIMEOUT_MS);
-  expect((await listSessions(world.ctlSocket)).map((s) => s.name).sort()).toEqual(['echo', 'ticker']);
+  // and no case made a session
+  expect((await listSessions(world.ctlSocket)).map((s) => s.name).sort()).toEqual([...known].sort());
   expect(watcher.isClosed).toBe(false);
   expect(tail.isClosed).toBe(false);
 }
@@ -260,6 +263,34 @@ test(`${BATCHES * CASES_PER_BATCH} hostile cases each end with their own error o
   const seen = [...ticks.text().matchAll(/tick (\d+)\r\n/g)].map((m) => Number(m[1]));
   expect(seen.length).toBeGreaterThan(1);
   seen.forEach((n, i) => i > 0 && expect(n).toBe(seen[i - 1]! + 1));
+});
+
+/** What an attached client may send; anything else on the session stream is out of order. */
+const STREAM_MESSAGES: readonly MessageType[] = ['input', 'resize', 'ping', 'pong', 'repaint', 'detach'];
+const NOT_STREAM = (Object.keys(MESSAGE_SHAPES) as MessageType[]).filter((t) => !STREAM_MESSAGES.includes(t) && t !== 'error');
+
+test('an attached client that sends a message out of place on the session stream gets bad-message, and the session carries on', { timeout: 120_000 }, async () => {
+  await createSession(world.ctlSocket, { name: 'stream', command: 'cat' });
+  known.push('stream');
+  await fc.assert(
+    fc.asyncProperty(anyMessage(NOT_STREAM), async (msg) => {
+      const { client } = await attachRaw(world.ctlSocket, 'stream');
+      try {
+        client.send(msg);
+        const got = await client.drainUntilClosed(CASE_TIMEOUT_MS);
+        expect(got.map((m) => (m.type === 'error' ? `error ${m.code}` : m.type)), msg.type).toEqual(['error bad-message']);
+      } finally {
+        client.close();
+      }
+    }),
+    { numRuns: 50, endOnFailure: true },
+  );
+  await expectHealthy();
+  const { client, attached } = await attachRaw(world.ctlSocket, 'stream');
+  const out = new OutputTracker(attached.offset);
+  client.send({ type: 'input', data: Buffer.from('still-streaming\r') });
+  await out.readUntil(client, (text) => text.split('still-streaming\r\n').length >= 3, CASE_TIMEOUT_MS);
+  client.close();
 });
 
 test('no error message sent back holds a raw control character: peer strings come back escaped', () => {
