@@ -265,8 +265,11 @@ test(`${BATCHES * CASES_PER_BATCH} hostile cases each end with their own error o
   seen.forEach((n, i) => i > 0 && expect(n).toBe(seen[i - 1]! + 1));
 });
 
-/** What an attached client may send; anything else on the session stream is out of order. */
-const STREAM_MESSAGES: readonly MessageType[] = ['input', 'resize', 'ping', 'pong', 'repaint', 'detach'];
+/**
+ * What an attached client may send; anything else on the session stream is out of
+ * order. Acks and channel frames are named too, for a protocol that has them.
+ */
+const STREAM_MESSAGES: readonly string[] = ['input', 'resize', 'ping', 'pong', 'repaint', 'detach', 'ack', 'ch-open', 'ch-accept', 'ch-data', 'ch-eof', 'ch-close'];
 const NOT_STREAM = (Object.keys(MESSAGE_SHAPES) as MessageType[]).filter((t) => !STREAM_MESSAGES.includes(t) && t !== 'error');
 
 test('an attached client that sends a message out of place on the session stream gets bad-message, and the session carries on', { timeout: 120_000 }, async () => {
