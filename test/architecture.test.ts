@@ -32,6 +32,9 @@ function posix(path: string): string {
   return path.split(sep).join('/');
 }
 
+/** Every source file, relative to src/. */
+const FILES = sourceFiles(SRC).map((file) => posix(relative(SRC, file)));
+
 const IMPORTS: Import[] = sourceFiles(SRC).flatMap((file) => {
   const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
   return info.importedFiles.map(({ fileName: specifier }) => ({
@@ -42,8 +45,24 @@ const IMPORTS: Import[] = sourceFiles(SRC).flatMap((file) => {
 });
 
 /** Top folder under src/ ('relay', 'server', ...), or '' for src/main.ts. */
-function layer(path: string): string {
+function layerOf(path: string): string {
   return path.includes('/') ? path.slice(0, path.indexOf('/')) : '';
+}
+
+/**
+ * Which layers each layer may import (its own included): relay imports nothing of ours;
+ * forward imports relay only; server and client import relay and forward, never each other.
+ */
+const LAYER_RULES: Record<string, readonly string[]> = {
+  relay: ['relay'],
+  forward: ['relay', 'forward'],
+  server: ['relay', 'forward', 'server'],
+  client: ['relay', 'forward', 'client'],
+};
+
+/** True when `imp`, made by a file of layer `from`, reaches a layer outside `allowed`. */
+function breaks(imp: Import, from: string, allowed: readonly string[]): boolean {
+  return layerOf(imp.from) === from && imp.target !== undefined && !allowed.includes(layerOf(imp.target));
 }
 
 function packageOf(specifier: string): string {
@@ -66,22 +85,34 @@ describe('the import graph', () => {
     expect(violations((imp) => imp.target !== undefined && imp.target.startsWith('..'))).toEqual([]);
   });
 
-  test('relay imports nothing of ours outside relay', () => {
-    expect(violations((imp) => layer(imp.from) === 'relay' && imp.target !== undefined && layer(imp.target) !== 'relay')).toEqual([]);
+  test.each(Object.entries(LAYER_RULES))('%s imports only what its rule allows', (from, allowed) => {
+    expect(violations((imp) => breaks(imp, from, allowed))).toEqual([]);
   });
 
-  test('forward imports only relay and itself', () => {
-    expect(
-      violations((imp) => layer(imp.from) === 'forward' && imp.target !== undefined && !['relay', 'forward'].includes(layer(imp.target))),
-    ).toEqual([]);
+  test('every folder under src/ has a layer rule, and every rule names a folder that exists', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.sort()).toEqual(Object.keys(LAYER_RULES).sort());
   });
 
-  test('the server never imports the client', () => {
-    expect(violations((imp) => layer(imp.from) === 'server' && imp.target !== undefined && layer(imp.target) === 'client')).toEqual([]);
+  test.each(Object.entries(LAYER_RULES))('the %s rule is live: it flags an import from outside what it allows', (from, allowed) => {
+    const outside = Object.keys(LAYER_RULES).filter((layer) => !allowed.includes(layer));
+    expect(outside.length).toBeGreaterThan(0);
+    for (const layer of outside) {
+      const forged: Import = { from: `${from}/x.ts`, specifier: `../${layer}/y.js`, target: `${layer}/y.js` };
+      expect(breaks(forged, from, allowed), `${from} importing ${layer}`).toBe(true);
+    }
+    const inside: Import = { from: `${from}/x.ts`, specifier: './y.js', target: `${from}/y.js` };
+    expect(breaks(inside, from, allowed)).toBe(false);
   });
 
-  test('the client never imports the server', () => {
-    expect(violations((imp) => layer(imp.from) === 'client' && imp.target !== undefined && layer(imp.target) === 'server')).toEqual([]);
+  test('the rules are applied to every source file of each layer, found by a separate walk', () => {
+    for (const layer of Object.keys(LAYER_RULES)) {
+      const walked = (readdirSync(join(SRC, layer), { recursive: true }) as string[])
+        .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+        .map((name) => `${layer}/${posix(name)}`);
+      const scanned = FILES.filter((file) => layerOf(file) === layer);
+      expect(scanned.sort(), layer).toEqual(walked.sort());
+    }
   });
 
   const OWNERS: Record<string, string> = {

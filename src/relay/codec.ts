@@ -1,8 +1,11 @@
 // 'msgpackr/pack' is msgpackr's pure-JS build: the package root also loads the native
 // msgpackr-extract addon, which costs every CLI start ~15-20 ms (measured: codec import
 // 36 -> 16 ms median) and only speeds up decoding of many strings, which frames lack.
+import { OriginalTextDecoder } from './keep-bom.js';
 import { Packr } from 'msgpackr/pack';
 import { GrittyError } from './errors.js';
+
+globalThis.TextDecoder = OriginalTextDecoder;
 
 /**
  * The one msgpack encoder/decoder. Plain msgpack only: no records, no bundled

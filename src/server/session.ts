@@ -280,7 +280,7 @@ export class Session {
         client.conn.close();
         return;
       default:
-        client.conn.close();
+        client.conn.close(new GrittyError('bad-message', `${msg.type} has no place on a session stream`));
     }
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import { E2eScope, INNER_PROMPT, OUTER_PROMPT, innerShell, lastRow } from '../helpers/terminal.js';
+import { processState } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const scope = new E2eScope();
@@ -22,7 +23,11 @@ test('~^Z suspends the client to the outer shell, and fg repaints the session an
   // scroll the session's screen out of sight, so only a repaint can bring it back
   t.line('seq 1 30');
   await t.waitFor((s) => s.includes('30') && !s.includes('before-42') && lastRow(s) === OUTER_PROMPT.trim());
-  expect(scope.sessions().find((s) => s.name === 'pause')?.pid).toBeGreaterThan(0);
+  // the client is stopped (state T), while the session's shell lives on and stays attached
+  expect(processState(client)).toBe('T');
+  const paused = scope.sessions().find((s) => s.name === 'pause');
+  expect(paused?.attached).toBe(true);
+  expect(processState(paused!.pid)).toMatch(/^[RS]$/);
 
   t.line('fg');
   const resumed = await t.waitFor((s) => s.includes('before-42') && lastRow(s) === INNER_PROMPT.trim());

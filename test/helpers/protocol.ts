@@ -199,7 +199,10 @@ function summary(msg: Message): unknown {
 }
 
 /** Asks the daemon on `path` for a detached session running `command` (a login shell when undefined). */
-export async function createSession(path: string, options: { name?: string; command?: string; cols?: number; rows?: number } = {}): Promise<MessageOf<'created'>['session']> {
+export async function createSession(
+  path: string,
+  options: { name?: string; command?: string; cols?: number; rows?: number; timeoutMs?: number } = {},
+): Promise<MessageOf<'created'>['session']> {
   const { client } = await RawClient.open(path);
   try {
     client.send({
@@ -207,7 +210,7 @@ export async function createSession(path: string, options: { name?: string; comm
       spec: { name: options.name, command: options.command, env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' }, cols: options.cols ?? 80, rows: options.rows ?? 24 },
       attach: false,
     });
-    return (await client.expect('created')).session;
+    return (await client.expect('created', options.timeoutMs)).session;
   } finally {
     client.close();
   }

@@ -189,6 +189,8 @@ export interface ListedSession {
   pid: number;
   cols: number;
   rows: number;
+  /** The session's output offset: every byte it has written. */
+  offset: number;
 }
 
 /**

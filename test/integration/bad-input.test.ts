@@ -75,11 +75,13 @@ describe('bad input before the handshake', () => {
     await expectStillEchoing();
   });
 
-  test('random bytes in a frame are refused with an error and the connection closed', async () => {
+  test('random bytes in a frame (a map16 header announcing 44 478 entries, then 8 bytes) get bad-frame', async () => {
     const client = await connect();
     const body = Buffer.from('deadbeefc1c1c1ff00ff00', 'hex');
     client.sendRaw(Buffer.concat([frameHeader(body.length), body]));
-    expect(['bad-frame', 'bad-message']).toContain(errorIn(await answerOf(client)).code);
+    const err = errorIn(await answerOf(client));
+    expect(err.code).toBe('bad-frame');
+    expect(err.message).toMatch(/not valid msgpack/);
     await expectStillEchoing();
   });
 

@@ -182,3 +182,33 @@ describe('SessionTable: a session that exited leaves a trace', () => {
     expect(exited[0]!.name).toBe('s5');
   });
 });
+
+describe('spawn turns', () => {
+  test('come one at a time, in order, and work queued after one spawn runs before the next', async () => {
+    const table = new SessionTable();
+    const events: string[] = [];
+    const spawned = await Promise.all(
+      [1, 2, 3].map((n) =>
+        table.inSpawnTurn(() => {
+          events.push(`spawn ${n}`);
+          // what a connection's I/O stands for: queued behind this spawn, served before the next
+          setImmediate(() => events.push(`io after ${n}`));
+          return n;
+        }),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(spawned).toEqual([1, 2, 3]);
+    expect(events).toEqual(['spawn 1', 'io after 1', 'spawn 2', 'io after 2', 'spawn 3', 'io after 3']);
+  });
+
+  test('a spawn that throws rejects its own turn only', async () => {
+    const table = new SessionTable();
+    const first = table.inSpawnTurn(() => {
+      throw new Error('spawn failed');
+    });
+    const second = table.inSpawnTurn(() => 'made');
+    await expect(first).rejects.toThrow('spawn failed');
+    await expect(second).resolves.toBe('made');
+  });
+});

@@ -10,8 +10,16 @@ export async function handleAttach(ctx: DaemonContext, conn: Connection, msg: Me
   let session: Session;
   const existing = msg.target === LAST_SESSION ? ctx.sessions.last() : ctx.sessions.find(msg.target);
   if (msg.create !== undefined && existing === undefined) {
-    // attach -c with no session attached before: - names nothing, so the new session gets a number
-    session = ctx.createSession({ ...msg.create, name: msg.create.name ?? (msg.target === LAST_SESSION ? undefined : msg.target) });
+    const create = msg.create;
+    // attach -c with no session attached before: - names nothing, so the new session gets a number;
+    // another request may have made it while this one waited for its turn
+    const made = await ctx.sessions.inSpawnTurn(() =>
+      conn.isClosed
+        ? undefined
+        : ((msg.target === LAST_SESSION ? undefined : ctx.sessions.find(msg.target)) ?? ctx.createSession({ ...create, name: create.name ?? (msg.target === LAST_SESSION ? undefined : msg.target) })),
+    );
+    if (made === undefined) return;
+    session = made;
   } else {
     session = ctx.sessions.resolve(msg.target);
   }

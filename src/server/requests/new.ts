@@ -5,7 +5,9 @@ import { attachTo } from './attach.js';
 
 /** new: spawn a session; with `attach` the connection becomes its client. */
 export async function handleNew(ctx: DaemonContext, conn: Connection, msg: MessageOf<'new'>, peer: Peer): Promise<void> {
-  const session = ctx.createSession(msg.spec);
+  // a client that gave up while waiting for its turn gets no orphan session
+  const session = await ctx.sessions.inSpawnTurn(() => (conn.isClosed ? undefined : ctx.createSession(msg.spec)));
+  if (session === undefined) return;
   if (!msg.attach) {
     conn.send({ type: 'created', session: session.info() });
     conn.close();
