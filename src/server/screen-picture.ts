@@ -1,0 +1,47 @@
+import type { EmulatorState, HeadlessTerminal } from './emulator-state.js';
+import { screenTrailer } from './screen-trailer.js';
+
+/** One session's headless terminal and its serializer (@xterm/addon-serialize), as the screen worker keeps them. */
+export interface Emulator {
+  term: HeadlessTerminal;
+  serializer: { serialize(options: { scrollback: number; excludeModes: boolean }): string };
+  state: EmulatorState;
+}
+
+/** Where the serialize addon switches to the alternate screen before drawing it. */
+const ALT_SCREEN_SEAM = '\x1b[?1049h\x1b[H';
+
+/**
+ * The screen with as much scrollback as fits, then the trailer that puts cursor, modes
+ * and attributes as the emulator has them (screen-trailer.ts). The serialize addon's own
+ * ending places the cursor with a relative move, which lands one column short after a
+ * full last row (the real terminal's pending wrap), and restores only some modes.
+ */
+export function picture(emu: Emulator, scrollback: number, maxChars: number): string {
+  const trailer = screenTrailer(emu.state.read());
+  return serializeWithin(emu, scrollback, maxChars - trailer.length) + trailer;
+}
+
+/** The screen plus as much scrollback as fits in `maxChars`. */
+function serializeWithin(emu: Emulator, scrollback: number, maxChars: number): string {
+  for (let lines = scrollback; ; lines = Math.floor(lines / 2)) {
+    const data = withMainScreenLeft(emu, emu.serializer.serialize({ scrollback: lines, excludeModes: true }));
+    if (data.length <= maxChars || lines === 0) return data.slice(0, maxChars);
+  }
+}
+
+/**
+ * In the alternate screen the addon draws the main screen, then switches. At the switch
+ * the real terminal saves the cursor (for the program's return to the main screen), so
+ * it is put where the main screen has it, absolutely; and the attributes are reset, as
+ * the addon draws the alternate screen from default attributes.
+ */
+function withMainScreenLeft(emu: Emulator, data: string): string {
+  if (emu.term.buffer.active.type !== 'alternate') return data;
+  const seam = data.lastIndexOf(ALT_SCREEN_SEAM);
+  if (seam < 0) return data;
+  const main = emu.term.buffer.normal;
+  const place = `\x1b[0m\x1b[${main.cursorY + 1};${Math.min(main.cursorX, emu.term.cols - 1) + 1}H`;
+  return data.slice(0, seam) + place + data.slice(seam);
+}
+
