@@ -17,7 +17,7 @@ import { handleNew } from './requests/new.js';
 import { handleRename } from './requests/rename.js';
 import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
-import { ScreenHost } from './screen.js';
+import { ScreenHost } from './screen-host.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
 import { SessionTable } from './session-table.js';
@@ -42,7 +42,7 @@ export class Daemon implements DaemonContext {
   readonly serverId = randomBytes(8).toString('hex');
   readonly startedAt = Date.now();
   readonly log: Logger;
-  private readonly screens = new ScreenHost();
+  private readonly screens: ScreenHost;
   private server: Server | undefined;
   private readonly sweep: NodeJS.Timeout;
   private readonly stopped: Promise<void>;
@@ -50,6 +50,7 @@ export class Daemon implements DaemonContext {
 
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log;
+    this.screens = new ScreenHost(options.log);
     this.sweep = setInterval(() => {
       const now = Date.now();
       for (const session of this.sessions.all()) session.evictSilent(now);
