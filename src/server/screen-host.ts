@@ -8,7 +8,8 @@ import { Screen } from './screen.js';
 /**
  * A snapshot not answered within this is given up: the attach goes on without a picture.
  * Taking one costs tens of milliseconds (a 200x50 screen with 2000 lines of scrollback
- * ~26 ms, after parsing at most the 256 KiB in flight); this is a worker that is stuck,
+ * ~26 ms, after parsing at most the 256 KiB in flight); this is a worker that is stuck
+ * (replaced, if it answered nothing else meanwhile) or far behind on a loaded machine,
  * and well inside the client's 30 s bound on an attach.
  */
 export const SNAPSHOT_TIMEOUT_MS = 5_000;
@@ -51,6 +52,7 @@ export class ScreenHost {
   private restartPauseMs = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private testFault: ScreenFault | undefined;
+  private lastReplyAt = 0;
 
   constructor(private readonly log?: Logger) {
     const fault = process.env[TEST_FAULT_ENV];
@@ -78,12 +80,15 @@ export class ScreenHost {
   requestSnapshot(id: string, scrollback: number): Promise<string | undefined> {
     if (this.worker === undefined) return Promise.resolve(undefined);
     const req = this.nextReq++;
+    const askedAt = Date.now();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(req);
         resolve(undefined);
-        this.log?.warn(`screen worker did not answer a snapshot within ${SNAPSHOT_TIMEOUT_MS} ms; restarting it`);
-        this.restart();
+        // a worker still answering writes is slow, not stuck: rebuilding every screen would only add work
+        const stuck = this.lastReplyAt < askedAt;
+        this.log?.warn(`screen worker did not answer a snapshot within ${SNAPSHOT_TIMEOUT_MS} ms${stuck ? ' nor anything else; restarting it' : ''}`);
+        if (stuck) this.restart();
       }, SNAPSHOT_TIMEOUT_MS);
       timer.unref();
       this.pending.set(req, { resolve, timer });
@@ -138,6 +143,7 @@ export class ScreenHost {
   }
 
   private onReply(msg: ScreenReply): void {
+    this.lastReplyAt = Date.now();
     if (msg.op === 'written') {
       this.screens.get(msg.id)?.onWritten(msg.bytes);
       return;
