@@ -44,8 +44,9 @@ export interface HeadlessTerminal {
  * guarded so that a changed internal yields the default rather than a crash:
  * cursor visibility (`coreService.isCursorHidden`), the scroll region (active buffer's
  * `scrollTop`/`scrollBottom`), the current attributes (`_inputHandler.getAttrData()`,
- * which @xterm/addon-serialize reads the same way) and the G0 charset
- * (`_charsetService.charset`). test/server/emulator-state.test.ts fails if any of them
+ * which @xterm/addon-serialize reads the same way), the G0 charset
+ * (`_charsetService.charset`) and what the main screen saved on the switch to the
+ * alternate one (`buffers.normal.savedCurAttrData`, `savedCharset`). test/server/emulator-state.test.ts fails if any of them
  * stops being read. The mouse encoding is tracked here with parser hooks, because
  * xterm.js keeps only SGR and drops 1005/1015.
  */
@@ -77,7 +78,7 @@ export class EmulatorState {
     return {
       cols: term.cols,
       rows: term.rows,
-      cursor: this.cursor(),
+      cursor: this.cursorIn(term.buffer.active),
       cursorVisible: core?.coreService?.isCursorHidden !== true,
       scrollRegion: scrollRegion(core, term.rows),
       originMode: modes.originMode,
@@ -90,16 +91,34 @@ export class EmulatorState {
       sendFocus: modes.sendFocusMode,
       mouseTracking: modes.mouseTrackingMode,
       mouseEncoding: this.mouseEncoding,
-      lineDrawing: core?._charsetService?.charset?.['q'] === '─',
+      lineDrawing: isLineDrawing(core?._charsetService?.charset),
       style: currentStyle(core),
     };
   }
 
-  private cursor(): CursorPlace {
-    const buffer = this.term.buffer.active;
+  /**
+   * The attributes the main screen saved on the switch to the alternate one (DECSC at
+   * `CSI ? 1049 h`), restored on the way back.
+   */
+  savedMainStyle(): CellStyle {
+    return styleFrom(coreOf(this.term)?.buffers?.normal?.savedCurAttrData);
+  }
+
+  /** Whether the main screen saved G0 as line drawing on the switch to the alternate one. */
+  savedMainLineDrawing(): boolean {
+    return isLineDrawing(coreOf(this.term)?.buffers?.normal?.savedCharset);
+  }
+
+  /** Where the main screen's cursor is, also while the alternate screen is shown. */
+  mainCursor(): CursorPlace {
+    return this.cursorIn(this.term.buffer.normal);
+  }
+
+  private cursorIn(buffer: BufferView): CursorPlace {
     const { cols } = this.term;
     const y = buffer.cursorY;
-    if (buffer.cursorX < cols) return { kind: 'at', x: buffer.cursorX, y };
+    // past the last column without wraparound: the last column, as on a real terminal
+    if (buffer.cursorX < cols || !this.term.modes.wraparoundMode) return { kind: 'at', x: Math.min(buffer.cursorX, cols - 1), y };
     // past the last column: xterm.js's pending wrap
     const line = buffer.getLine(buffer.baseY + y);
     let cell = line?.getCell(cols - 1);
@@ -171,11 +190,17 @@ interface CoreInternals {
   buffer?: { scrollTop?: unknown; scrollBottom?: unknown };
   _inputHandler?: { getAttrData?: () => unknown };
   _charsetService?: { charset?: Record<string, string | undefined> };
+  buffers?: { normal?: { savedCurAttrData?: unknown; savedCharset?: Record<string, string | undefined> } };
 }
 
 function coreOf(term: HeadlessTerminal): CoreInternals | undefined {
   const core = (term as unknown as { _core?: unknown })._core;
   return typeof core === 'object' && core !== null ? (core as CoreInternals) : undefined;
+}
+
+/** The DEC special graphics set maps `q` to a horizontal line. */
+function isLineDrawing(charset: Record<string, string | undefined> | undefined): boolean {
+  return charset?.['q'] === '─';
 }
 
 function scrollRegion(core: CoreInternals | undefined, rows: number): { top: number; bottom: number } {
@@ -186,7 +211,10 @@ function scrollRegion(core: CoreInternals | undefined, rows: number): { top: num
 }
 
 function currentStyle(core: CoreInternals | undefined): CellStyle {
-  const attrs = core?._inputHandler?.getAttrData?.();
+  return styleFrom(core?._inputHandler?.getAttrData?.());
+}
+
+function styleFrom(attrs: unknown): CellStyle {
   if (typeof attrs !== 'object' || attrs === null) return DEFAULT_STYLE;
   if (!STYLE_ACCESSORS.every((key) => typeof (attrs as Record<string, unknown>)[key] === 'function')) return DEFAULT_STYLE;
   return styleOf(attrs as StyleSource);

@@ -1,5 +1,5 @@
 import type { EmulatorState, HeadlessTerminal } from './emulator-state.js';
-import { screenTrailer } from './screen-trailer.js';
+import { cursorTo, screenTrailer, sgr } from './screen-trailer.js';
 
 /** One session's headless terminal and its serializer (@xterm/addon-serialize), as the screen worker keeps them. */
 export interface Emulator {
@@ -32,16 +32,18 @@ function serializeWithin(emu: Emulator, scrollback: number, maxChars: number): s
 
 /**
  * In the alternate screen the addon draws the main screen, then switches. At the switch
- * the real terminal saves the cursor (for the program's return to the main screen), so
- * it is put where the main screen has it, absolutely; and the attributes are reset, as
- * the addon draws the alternate screen from default attributes.
+ * the real terminal saves the cursor, attributes and charset (restored on the program's return
+ * to the main screen), so they are set as the main screen saved them, the cursor
+ * absolutely; after it attributes and charset are reset, as the addon draws the
+ * alternate screen from the defaults.
  */
 function withMainScreenLeft(emu: Emulator, data: string): string {
   if (emu.term.buffer.active.type !== 'alternate') return data;
   const seam = data.lastIndexOf(ALT_SCREEN_SEAM);
   if (seam < 0) return data;
-  const main = emu.term.buffer.normal;
-  const place = `\x1b[0m\x1b[${main.cursorY + 1};${Math.min(main.cursorX, emu.term.cols - 1) + 1}H`;
-  return data.slice(0, seam) + place + data.slice(seam);
+  const charset = emu.state.savedMainLineDrawing() ? '\x1b(0' : '';
+  // the picture is drawn without DECOM, so rows count from the top of the screen
+  const place = `${cursorTo(emu.state.mainCursor(), { cols: emu.term.cols, firstRow: 0 })}${sgr(emu.state.savedMainStyle())}${charset}`;
+  return `${data.slice(0, seam)}${place}\x1b[?1049h\x1b[0m\x1b(B${data.slice(seam + '\x1b[?1049h'.length)}`;
 }
 

@@ -115,14 +115,19 @@ function mouseModes(tracking: MouseTracking, encoding: MouseEncoding): string {
   return out;
 }
 
-/** An absolute position (relative to the scroll region under DECOM), never a relative move. */
 function placeCursor(state: TerminalState): string {
-  const { cursor } = state;
-  const rowBase = state.originMode ? state.scrollRegion.top : 0;
-  const row = (y: number): number => Math.max(1, y - rowBase + 1);
-  if (cursor.kind === 'at') return `${CSI}${row(cursor.y)};${Math.min(cursor.x, state.cols - 1) + 1}H`;
+  return cursorTo(state.cursor, { cols: state.cols, firstRow: state.originMode ? state.scrollRegion.top : 0 });
+}
+
+/**
+ * An absolute position, never a relative move; rows count from `firstRow` (the top of
+ * the scroll region under DECOM). A pending wrap prints the last cell again.
+ */
+export function cursorTo(cursor: CursorPlace, frame: { cols: number; firstRow: number }): string {
+  const row = (y: number): number => Math.max(1, y - frame.firstRow + 1);
+  if (cursor.kind === 'at') return `${CSI}${row(cursor.y)};${Math.min(cursor.x, frame.cols - 1) + 1}H`;
   const { last } = cursor;
-  const column = state.cols - last.width + 1;
+  const column = frame.cols - last.width + 1;
   return `${CSI}${row(cursor.y)};${column}H${sgr(last.style)}${last.chars === '' ? ' ' : last.chars}`;
 }
 

@@ -101,6 +101,10 @@ describe('a screen picture restores the terminal as the program left it', () => 
     await expectRoundTrip({ cols: 20, rows: 6 }, `${program}$ `, 'next\r\n$ ');
   });
 
+  test('the way back from the alternate screen restores the attributes and charset the main screen saved', async () => {
+    await expectRoundTrip({ cols: 20, rows: 6 }, '$ \x1b[3m\x1b(0\x1b[?1049h\x1b[0m\x1b(Bin vim', '\x1b[?1049lqq after');
+  });
+
   test('a repaint in place, over a terminal still in the modes of an earlier picture', async () => {
     const earlier = '\x1b[3;5r\x1b[?6h\x1b[4h\x1b[?7l\x1b[7m\x1b(0\x1b[?1003h\x1b[2;2Hxyz';
     await expectRoundTrip({ cols: 20, rows: 8 }, 'plain\r\nshell\r\n1\r\n2\r\n3\r\n4\r\n$ a command longer than a row', 'typed\r\nmore\r\n', earlier);
