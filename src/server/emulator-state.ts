@@ -124,7 +124,8 @@ export class EmulatorState {
     let cell = line?.getCell(cols - 1);
     if (cell !== undefined && cell.getWidth() === 0 && cols >= 2) cell = line?.getCell(cols - 2);
     if (cell === undefined) return { kind: 'at', x: cols - 1, y };
-    return { kind: 'pending-wrap', y, last: { chars: cell.getChars(), width: cell.getWidth() === 2 ? 2 : 1, style: styleOf(cell) } };
+    // an erased cell is printed again as the space it shows
+    return { kind: 'pending-wrap', y, last: { chars: cell.getChars() || ' ', width: cell.getWidth() === 2 ? 2 : 1, style: styleOf(cell) } };
   }
 
   private onMouseEncoding(mode: number, on: boolean): void {

@@ -25,9 +25,18 @@ export function picture(emu: Emulator, scrollback: number, maxChars: number): st
 /** The screen plus as much scrollback as fits in `maxChars`. */
 function serializeWithin(emu: Emulator, scrollback: number, maxChars: number): string {
   for (let lines = scrollback; ; lines = Math.floor(lines / 2)) {
-    const data = withMainScreenLeft(emu, emu.serializer.serialize({ scrollback: lines, excludeModes: true }));
+    const data = withMainScreenLeft(emu, withoutNullMoves(emu.serializer.serialize({ scrollback: lines, excludeModes: true })));
     if (data.length <= maxChars || lines === 0) return data.slice(0, maxChars);
   }
+}
+
+/**
+ * The addon's trick for a wrapped row after an empty one moves the cursor by `CSI 0 C`
+ * / `CSI 0 D`, meaning no move; a terminal moves one column for 0, leaving a stray '-'.
+ * Its cells never hold an escape, so these can only be its own moves.
+ */
+function withoutNullMoves(data: string): string {
+  return data.replaceAll('\x1b[0C', '').replaceAll('\x1b[0D', '');
 }
 
 /**

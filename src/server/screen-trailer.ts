@@ -37,6 +37,7 @@ export const DEFAULT_STYLE: CellStyle = {
 
 /** The last character printed in a row, for a cursor left past it. */
 export interface PrintedCell {
+  /** Not empty: an erased cell is a space. */
   chars: string;
   width: 1 | 2;
   style: CellStyle;
@@ -128,7 +129,7 @@ export function cursorTo(cursor: CursorPlace, frame: { cols: number; firstRow: n
   if (cursor.kind === 'at') return `${CSI}${row(cursor.y)};${Math.min(cursor.x, frame.cols - 1) + 1}H`;
   const { last } = cursor;
   const column = frame.cols - last.width + 1;
-  return `${CSI}${row(cursor.y)};${column}H${sgr(last.style)}${last.chars === '' ? ' ' : last.chars}`;
+  return `${CSI}${row(cursor.y)};${column}H${sgr(last.style)}${last.chars}`;
 }
 
 /** The full attribute set from a reset, so the result does not depend on what was set before. */
