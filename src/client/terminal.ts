@@ -8,8 +8,14 @@ import type { ReadStream, WriteStream } from 'node:tty';
  */
 export const MODE_RESET =
   '\x1b[?1049l\x1b[?1047l\x1b[?47l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[0m';
+/**
+ * Drawing as the picture expects it: no scroll region, absolute rows, overwrite, wrap at
+ * the edge, default attributes, G0 ASCII. A repaint in place meets a terminal still in
+ * the session's modes; the picture's end sets the session's modes again.
+ */
+const DRAWING_DEFAULTS = '\x1b[r\x1b[?6l\x1b[4l\x1b[?7h\x1b[0m\x1b(B';
 /** Cursor home and erase to the end of the screen: the canvas for the first picture of a fresh attach. */
-export const CLEAR_FOR_REPAINT = '\x1b[H\x1b[J';
+export const CLEAR_FOR_REPAINT = `${DRAWING_DEFAULTS}\x1b[H\x1b[J`;
 
 /**
  * The canvas for repainting a screen this client already shows (after an outage's
@@ -20,7 +26,7 @@ export const CLEAR_FOR_REPAINT = '\x1b[H\x1b[J';
  * scrollback a second time.
  */
 export function canvasInPlace(rows: number): string {
-  let canvas = '\x1b[?1049l';
+  let canvas = `\x1b[?1049l${DRAWING_DEFAULTS}`;
   for (let row = 1; row <= rows; row++) canvas += `\x1b[${row};1H\x1b[2K`;
   return `${canvas}\x1b[H`;
 }

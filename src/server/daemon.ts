@@ -20,7 +20,7 @@ import { handleNew } from './requests/new.js';
 import { handleRename } from './requests/rename.js';
 import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
-import { ScreenHost } from './screen.js';
+import { ScreenHost } from './screen-host.js';
 import { openSessionSockets, sessionSocketPaths } from './session-sockets.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
@@ -49,7 +49,7 @@ export class Daemon implements DaemonContext {
   readonly serverId = randomBytes(8).toString('hex');
   readonly startedAt = Date.now();
   readonly log: Logger;
-  private readonly screens = new ScreenHost();
+  private readonly screens: ScreenHost;
   /** What `$BROWSER` runs in a session: this gritty's `open`, which asks the attached laptop. */
   private readonly browser = `${process.argv[1] ?? 'gritty'} open`;
   private readonly keeper: SocketKeeper;
@@ -63,6 +63,7 @@ export class Daemon implements DaemonContext {
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log;
     this.keeper = new SocketKeeper(options.log);
+    this.screens = new ScreenHost(options.log);
     this.sweep = setInterval(() => {
       const now = Date.now();
       for (const session of this.sessions.all()) session.evictSilent(now);

@@ -10,3 +10,10 @@ export type ScreenRequest =
 export type ScreenReply =
   | { op: 'written'; id: string; bytes: number }
   | { op: 'snapshot'; req: number; data: string };
+
+/** Test-only fault a worker is started with (GRITTY_TEST_SCREEN_CRASH): its first snapshot crashes or never answers. */
+export type ScreenFault = 'throw' | 'hang';
+
+export interface ScreenWorkerData {
+  fault: ScreenFault | undefined;
+}

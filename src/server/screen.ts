@@ -1,7 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { MAX_DATA_BYTES } from '../relay/messages.js';
 import type { RingBuffer } from './ring-buffer.js';
-import type { ScreenReply, ScreenRequest } from './screen-protocol.js';
+import type { ScreenHost } from './screen-host.js';
 
 /** Scrollback lines each emulator keeps, and the most a fresh attach repaints (tmux's default history is 2000). */
 export const SNAPSHOT_SCROLLBACK_LINES = 2000;
@@ -19,61 +17,19 @@ const FLOOD_TAIL_BYTES = 128 * 1024;
 const FLOOD_SETTLE_MS = 250;
 /** How far past the skip point a line start is looked for. */
 const NEWLINE_SEARCH_BYTES = 4096;
-/** UTF-8 takes at most 3 bytes per UTF-16 code unit, so this many characters always fit one frame. */
-const SNAPSHOT_MAX_CHARS = Math.floor(MAX_DATA_BYTES / 3);
+/**
+ * Resizes waiting for the emulator to reach their offset. Each follows output (a program
+ * that redraws on SIGWINCH), so this many is far more than a screenful of them; beyond it
+ * the newest replaces the last queued one, a little early.
+ */
+const MAX_QUEUED_RESIZES = 64;
+/** What a snapshot that could not be taken shows instead: one dim line. */
+export const SNAPSHOT_FAILED_NOTICE = '\x1b[2m[gritty] the screen could not be restored; press Ctrl-L to redraw\x1b[0m\r\n';
 
 export interface Snapshot {
   /** Ring offset the picture corresponds to: the stream continues from here. */
   offset: number;
   data: Buffer;
-}
-
-/** Owns the one worker thread that hosts every session's headless terminal. */
-export class ScreenHost {
-  private readonly worker: Worker;
-  private readonly screens = new Map<string, Screen>();
-  private readonly pending = new Map<number, (data: string) => void>();
-  private nextReq = 1;
-
-  constructor() {
-    this.worker = new Worker(new URL('./screen-worker.js', import.meta.url));
-    this.worker.unref();
-    this.worker.on('message', (msg: ScreenReply) => {
-      if (msg.op === 'written') this.screens.get(msg.id)?.onWritten(msg.bytes);
-      else {
-        this.pending.get(msg.req)?.(msg.data);
-        this.pending.delete(msg.req);
-      }
-    });
-  }
-
-  open(id: string, ring: RingBuffer, cols: number, rows: number): Screen {
-    const screen = new Screen(this, id, ring);
-    this.screens.set(id, screen);
-    this.post({ op: 'open', id, cols, rows, scrollback: SNAPSHOT_SCROLLBACK_LINES });
-    return screen;
-  }
-
-  closeScreen(id: string): void {
-    this.screens.delete(id);
-    this.post({ op: 'close', id });
-  }
-
-  post(req: ScreenRequest, transfer?: ArrayBuffer[]): void {
-    this.worker.postMessage(req, transfer);
-  }
-
-  requestSnapshot(id: string, scrollback: number): Promise<string> {
-    const req = this.nextReq++;
-    return new Promise((resolve) => {
-      this.pending.set(req, resolve);
-      this.post({ op: 'snapshot', id, req, scrollback, maxChars: SNAPSHOT_MAX_CHARS });
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.worker.terminate();
-  }
 }
 
 /**
@@ -86,7 +42,11 @@ export class Screen {
   private fed: number;
   /** Bytes posted to the worker and not yet parsed. */
   private inFlight = 0;
-  private readonly resizes: { at: number; cols: number; rows: number }[] = [];
+  private resizes: { at: number; size: Size }[] = [];
+  /** The emulator's size once every queued resize is applied. */
+  private size: Size;
+  /** The size last sent to the worker. */
+  private applied: Size;
   private floodTimer: NodeJS.Timeout | undefined;
   private feedTimer: NodeJS.Timeout | undefined;
 
@@ -94,12 +54,40 @@ export class Screen {
     private readonly host: ScreenHost,
     private readonly id: string,
     private readonly ring: RingBuffer,
+    size: Size,
   ) {
     this.fed = ring.end;
+    this.size = size;
+    this.applied = size;
+    this.host.post({ op: 'open', id, cols: size.cols, rows: size.rows, scrollback: SNAPSHOT_SCROLLBACK_LINES });
   }
 
+  /**
+   * Queues a resize at the current end of output, for the next feed. Only a real change
+   * is queued, and a burst between two outputs is one resize: the emulator only ever
+   * sees the last (100 000 resize frames once made it resize 100 000 times, queueing
+   * 30 s of work and ~100 MB in front of the worker).
+   */
   resize(cols: number, rows: number): void {
-    this.resizes.push({ at: this.ring.end, cols, rows });
+    if (sameSize(this.size, { cols, rows })) return;
+    this.size = { cols, rows };
+    const last = this.resizes.at(-1);
+    if (last !== undefined && (last.at === this.ring.end || this.resizes.length >= MAX_QUEUED_RESIZES)) last.size = this.size;
+    else this.resizes.push({ at: this.ring.end, size: this.size });
+    this.feedSoon();
+  }
+
+  /** In a new worker after the old one died: the emulator starts over from the oldest output held. */
+  rebuild(): void {
+    clearTimeout(this.floodTimer);
+    clearTimeout(this.feedTimer);
+    this.floodTimer = undefined;
+    this.feedTimer = undefined;
+    this.resizes = [];
+    this.inFlight = 0;
+    this.fed = this.ring.start;
+    this.applied = this.size;
+    this.host.post({ op: 'open', id: this.id, cols: this.size.cols, rows: this.size.rows, scrollback: SNAPSHOT_SCROLLBACK_LINES });
     this.pump();
   }
 
@@ -135,12 +123,8 @@ export class Screen {
       this.skipToTail();
     }
     for (;;) {
+      this.applyResizesUpTo(this.fed);
       const next = this.resizes[0];
-      if (next !== undefined && next.at <= this.fed) {
-        this.host.post({ op: 'resize', id: this.id, cols: next.cols, rows: next.rows });
-        this.resizes.shift();
-        continue;
-      }
       const until = Math.min(this.ring.end, next?.at ?? Infinity);
       if (this.fed >= until || this.inFlight >= limit) return;
       const view = this.ring.read(this.fed, Math.min(CHUNK_BYTES, until - this.fed));
@@ -156,6 +140,7 @@ export class Screen {
     this.pump(Infinity);
     const offset = this.fed;
     const data = await this.host.requestSnapshot(this.id, scrollback);
+    if (data === undefined) return { offset: this.ring.end, data: Buffer.from(SNAPSHOT_FAILED_NOTICE) };
     return { offset, data: Buffer.from(data, 'utf8') };
   }
 
@@ -183,11 +168,29 @@ export class Screen {
    * `reset` (the ring overtook the emulator) the emulator starts over from a clean state.
    */
   private skipTo(offset: number, options: { reset: boolean }): void {
-    const passed = this.resizes.filter((r) => r.at <= offset);
-    this.resizes.splice(0, passed.length);
-    const last = passed.pop();
-    if (last !== undefined) this.host.post({ op: 'resize', id: this.id, cols: last.cols, rows: last.rows });
+    this.applyResizesUpTo(offset);
     if (options.reset) this.host.post({ op: 'reset', id: this.id });
     this.fed = offset;
   }
+
+  /** Sends the worker the last of the resizes queued at or before `offset`, if it changes the size. */
+  private applyResizesUpTo(offset: number): void {
+    let passed = 0;
+    while (passed < this.resizes.length && this.resizes[passed]!.at <= offset) passed++;
+    if (passed === 0) return;
+    const { size } = this.resizes[passed - 1]!;
+    this.resizes.splice(0, passed);
+    if (sameSize(size, this.applied)) return;
+    this.applied = size;
+    this.host.post({ op: 'resize', id: this.id, cols: size.cols, rows: size.rows });
+  }
+}
+
+interface Size {
+  cols: number;
+  rows: number;
+}
+
+function sameSize(a: Size, b: Size): boolean {
+  return a.cols === b.cols && a.rows === b.rows;
 }
