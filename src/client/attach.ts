@@ -5,6 +5,7 @@ import type { Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/messages.js';
 import { LOCAL_HOST } from '../relay/names.js';
+import { detachedEnding, exitEnding, fatalText, sessionLabel, statusText, type Ending } from './attach-words.js';
 import { ClientLink } from './client-link.js';
 import { printable } from '../relay/printable.js';
 import type { DaemonLink } from './daemon-client.js';
@@ -12,7 +13,6 @@ import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
 import { Liveness, QUIET_OUTAGE_MS, ReconnectFailures, backoffDelay } from './reconnect.js';
 import { StatusLine } from './status-line.js';
 import { RenderedStream } from './rendered-stream.js';
-import { nameTakenError } from './target.js';
 import type { LocalTerminal } from './terminal.js';
 
 /** How often the link is checked; pings go out at the heartbeat interval when idle. */
@@ -38,7 +38,6 @@ export interface AttachOptions {
   from: string | undefined;
 }
 
-type Ending = { code: number; message: string | undefined };
 
 /**
  * The attach loop: renders the session, sends keystrokes, keeps the link alive and
@@ -130,7 +129,7 @@ export class AttachClient {
           return;
         } catch (err) {
           if (this.session === undefined || failures.judge(err) === 'give-up') {
-            this.end(1, this.fatalMessage(err));
+            this.end(1, fatalText(err, this.options, this.session));
             return;
           }
         }
@@ -152,7 +151,7 @@ export class AttachClient {
     if (reply.type === 'detached') {
       // another client attached while this attach was being prepared, and won
       conn.close();
-      throw new GrittyError('taken-over', `[detached: ${this.sessionLabel()} was taken over by ${reply.by ?? 'another client'}]`);
+      throw new GrittyError('taken-over', `[detached: ${sessionLabel(this.options.first, this.session)} was taken over by ${reply.by ?? 'another client'}]`);
     }
     if (reply.type !== 'attached') throw new GrittyError('bad-message', `expected attached, got ${reply.type}`);
     const attached = reply;
@@ -181,15 +180,6 @@ export class AttachClient {
     return { type: 'attach', target: this.session.id, ...size, resume: { token: this.token!, offset: this.rendered.offset, link: this.link.state() }, repaint, from: this.options.from };
   }
 
-  private fatalMessage(err: unknown): string {
-    const { first, host } = this.options;
-    if (isGrittyError(err, 'name-taken') && first.kind === 'new' && first.spec.name !== undefined) return nameTakenError(host, first.spec.name, err).message;
-    if (this.session !== undefined && (isGrittyError(err, 'no-server') || isGrittyError(err, 'server-gone'))) {
-      return `[the gritty server on ${this.options.host} is gone, and session ${this.session?.name ?? ''} with it; start a new one with gritty new ${this.options.host}:NAME]`;
-    }
-    return err instanceof Error ? err.message : String(err);
-  }
-
   private onMessage(msg: Message): void {
     const now = Date.now();
     this.liveness?.heard(now);
@@ -213,9 +203,11 @@ export class AttachClient {
       case 'ping':
         this.conn?.send({ type: 'pong', ts: msg.ts, ack: this.link.acks() });
         return;
-      case 'exit':
-        this.end(msg.code, `[session ${this.session?.name} exited${msg.signal !== undefined ? ` on signal ${msg.signal}` : msg.code !== 0 ? ` with status ${msg.code}` : ''}]`);
+      case 'exit': {
+        const ending = exitEnding(this.session?.name, msg);
+        this.end(ending.code, ending.message);
         return;
+      }
       case 'detached':
         this.onDetached(msg);
         return;
@@ -228,23 +220,10 @@ export class AttachClient {
   }
 
   private onDetached(msg: MessageOf<'detached'>): void {
-    const name = this.session?.name;
-    switch (msg.reason) {
-      case 'taken-over':
-        this.end(0, `[detached: session ${name} was taken over by ${msg.by ?? 'another client'}]`);
-        return;
-      case 'killed':
-        this.end(0, `[session ${name} was killed]`);
-        return;
-      case 'server-shutdown':
-        this.end(1, `[the gritty server on ${this.options.host} shut down; session ${name} is gone]`);
-        return;
-      case 'evicted':
-        this.conn?.close();
-        return;
-      default:
-        assertNever(msg.reason);
-    }
+    const ending = detachedEnding(this.options.host, this.session?.name, msg);
+    // an eviction is answered by coming back
+    if (ending === undefined) this.conn?.close();
+    else this.end(ending.code, ending.message);
   }
 
   private onDisconnect(conn: Connection, reason: GrittyError | undefined): void {
@@ -359,19 +338,20 @@ export class AttachClient {
     });
   }
 
-  private sessionLabel(): string {
-    const { first } = this.options;
-    const name = this.session?.name ?? (first.kind === 'attach' ? first.target : first.spec.name);
-    return name === undefined || name === '-' ? 'the session' : `session ${name}`;
-  }
-
   private describe(): string {
     return printable(`${this.options.host}:${this.session?.name ?? '?'}`);
   }
 
   private statusText(): string {
-    const rtt = this.rttMs === undefined ? 'not measured yet' : `${this.rttMs} ms`;
-    const link = this.conn === undefined ? 'reconnecting' : 'connected';
-    return `[gritty] ${this.describe()} (id ${printable(this.session?.id ?? '?')}) · ${link} · RTT ${rtt} · ${this.rendered.received} bytes received · ${this.rendered.lost} bytes skipped · offset ${this.rendered.offset}`;
+    const { rendered } = this;
+    return statusText({
+      where: this.describe(),
+      id: this.session?.id,
+      connected: this.conn !== undefined,
+      rttMs: this.rttMs,
+      received: rendered.received,
+      lost: rendered.lost,
+      offset: rendered.offset,
+    });
   }
 }

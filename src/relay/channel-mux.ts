@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { Channel, type ChannelCarrier, type ChannelParams } from './channel.js';
 import { GrittyError } from './errors.js';
-import { MAX_CHANNELS, MAX_CHANNEL_CHUNK_BYTES, MAX_CLOSED_CHANNELS, MAX_REASON_CHARS, type Acks, type LinkState, type Message, type MessageOf } from './messages.js';
+import { MAX_CHANNELS, MAX_CLOSED_CHANNELS, MAX_REASON_CHARS, type Acks, type LinkState, type Message, type MessageOf } from './messages.js';
 
 /**
  * Bytes one channel may have unacknowledged in each direction: its flow-control window

@@ -6,7 +6,7 @@ import { GrittyError, assertNever } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
 import { MAX_CHUNK_BYTES, TRANSFER_FORMAT_VERSION, abortRecord, parseReceiverRecord, type ReceiverRecord } from './format.js';
 import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
-import { planTransfer, type Plan, type PlannedEntry } from './plan.js';
+import { planTransfer, type PlannedEntry } from './plan.js';
 import { RecordStream } from './record-stream.js';
 
 /** One read from disk, cut into data records: fewer thread-pool round trips than a read per record. The buffer is reused: each record is encoded (copied) before the next read. */
