@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROTOCOL_VERSION } from '../../src/relay/messages.js';
 import { afterEach, expect, test } from 'vitest';
 import { LOG_CAP_BYTES } from '../../src/relay/log.js';
+import { processStartTime } from '../../src/relay/process-identity.js';
 import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -15,6 +17,7 @@ interface Finding {
 let world: GrittyEnv | undefined;
 
 afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
   world?.cleanup();
   world = undefined;
 });
@@ -34,18 +37,30 @@ function doctor(w: GrittyEnv, ...flags: string[]): { status: number | null; find
 }
 
 function tunnelState(name: string, pid: number, protocol: number): string {
-  return JSON.stringify({ name, destination: `${name}.example`, pid, sshPid: undefined, status: 'healthy', since: Date.now(), remoteSocket: '/r', protocol, sshOptions: [] });
+  return JSON.stringify({ name, destination: `${name}.example`, pid, startTime: processStartTime(pid), sshPid: undefined, status: 'healthy', since: Date.now(), remoteSocket: '/r', protocol, sshOptions: [] });
 }
+
+/** A live process that looks like a tunnel supervisor by its command line, as doctor checks. */
+function fakeSupervisor(): ChildProcess {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'connect', '--supervise'], { stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+const children: ChildProcess[] = [];
 
 test('doctor finds a planted orphan server, a stale tunnel, another protocol, a big log and a loose socket dir; --fix fixes what is safe', async () => {
   const w = (world = makeGrittyEnv());
   expect(w.run(['server']).status).toBe(0);
   const pid = Number(JSON.parse(w.run(['info', '--json']).stdout).server.pid);
+  // a running server binds its socket again within seconds; a stopped (hung) one cannot
+  process.kill(pid, 'SIGSTOP');
   rmSync(w.ctlSocket);
   // a supervisor pid that is surely gone: a process that has exited
   const gone = spawnSync('true').pid!;
   writeFileSync(join(w.socketDir, 'connect-old.json'), tunnelState('old', gone, 1));
-  writeFileSync(join(w.socketDir, 'connect-future.json'), tunnelState('future', process.pid, 999));
+  const supervisor = fakeSupervisor();
+  await waitFor(() => processStartTime(supervisor.pid!) !== undefined, { what: 'the stand-in supervisor' });
+  writeFileSync(join(w.socketDir, 'connect-future.json'), tunnelState('future', supervisor.pid!, 999));
   const log = join(w.root, 'state', 'gritty', 'client.log');
   mkdirSync(join(w.root, 'state', 'gritty'), { recursive: true });
   writeFileSync(log, 'x'.repeat(LOG_CAP_BYTES + 10), { mode: 0o600 });
@@ -62,7 +77,7 @@ test('doctor finds a planted orphan server, a stale tunnel, another protocol, a 
     expect.arrayContaining([
       expect.stringMatching(new RegExp(`^server ${pid} is orphaned: its socket .* is gone, so no client can reach its 0 processes$`)),
       expect.stringMatching(/^old \(old\.example\) is stale: its supervisor \(pid \d+\) is gone$/),
-      expect.stringMatching(/^the gritty server behind future \(future\.example\) speaks protocol 999, this client 1$/),
+      expect.stringMatching(new RegExp(`^the gritty server behind future \\(future\\.example\\) speaks protocol 999, this client ${PROTOCOL_VERSION}$`)),
       expect.stringMatching(/client\.log is \d+ bytes, over its 1048576-byte cap$/),
       expect.stringMatching(/has mode 750; run chmod 700/),
     ]),
@@ -88,6 +103,7 @@ test('--fix leaves an orphaned server that still has shells, and says how to end
   const w = (world = makeGrittyEnv());
   expect(w.run(['new', '-d', 'local:keep']).status).toBe(0);
   const pid = Number(JSON.parse(w.run(['info', '--json']).stdout).server.pid);
+  process.kill(pid, 'SIGSTOP');
   rmSync(w.ctlSocket);
   const found = await waitFor(() => doctor(w, '--fix').findings.find((f) => f.check === 'server' && f.status === 'problem'), { timeoutMs: 60_000, what: 'the orphan to be found' });
   expect(found.message).toMatch(new RegExp(`^server ${pid} is orphaned: .* its 1 process$`));

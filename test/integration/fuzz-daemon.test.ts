@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decode } from '../../src/relay/codec.js';
@@ -325,10 +325,12 @@ test('a client attached under the longest hostile name leaves every reply within
 });
 
 test('no line of the daemon log holds a raw control character after the fuzz', () => {
-  const log = readFileSync(join(world.env.XDG_STATE_HOME!, 'gritty', 'daemon.log'), 'utf8');
+  // the log is capped at 1 MiB with one rotated copy: both hold what is left of the fuzz
+  const dir = join(world.env.XDG_STATE_HOME!, 'gritty');
+  const log = ['daemon.log.1', 'daemon.log'].map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '')).join('');
   const lines = log.split('\n').slice(0, -1);
-  // the verbose log recorded the refusals, so there is something to check
-  expect(lines.filter((l) => l.includes('request refused')).length).toBeGreaterThanOrEqual(BATCHES * CASES_PER_BATCH / 2);
+  // the verbose log recorded the refusals, so there is something to check: more than a log's cap holds of them
+  expect(lines.filter((l) => l.includes('request refused')).length).toBeGreaterThanOrEqual(3_000);
   const raw = lines.filter((l) => !isPrintable(l));
   expect(raw.slice(0, 5).map((l) => JSON.stringify(l)), `${raw.length} of ${lines.length} lines`).toEqual([]);
   // and no forged line: every line starts with a timestamp, the pid and a level

@@ -94,7 +94,8 @@ async function cycle(i: number): Promise<Cycle> {
         tail = msg.data.toString('latin1').slice(-4096);
       } else if (msg.type === 'ping') {
         client.send({ type: 'pong', ts: msg.ts });
-      } else {
+      } else if (msg.type !== 'ack') {
+        // an acknowledgement of this cycle's input may come on its own
         throw new Error(`cycle ${i}: unexpected ${msg.type}`);
       }
     }

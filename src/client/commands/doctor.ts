@@ -133,6 +133,8 @@ function orphans(socketDir: string, fix: boolean): Finding[] {
     const shells = daemon.children.length;
     if (fix && shells === 0) {
       process.kill(daemon.pid, 'SIGTERM');
+      // a server stopped (SIGSTOP, a frozen VM) only acts on SIGTERM once it runs again
+      process.kill(daemon.pid, 'SIGCONT');
       found.push({ check: 'server', status: 'fixed', message: `stopped orphaned server ${daemon.pid}: its socket ${daemon.ctlSocket} was gone and it had no shells` });
     } else {
       found.push({

@@ -35,8 +35,9 @@ function skippedLine(path: string, reason: SkipReason): string {
   return `skipped ${displayName(path)}: ${SKIP_REASONS[reason]}`;
 }
 
+/** Bytes per second; Date.now() ticks in whole milliseconds, so bytes moved within one count as moved in 1 ms. */
 function rate(bytes: number, elapsedMs: number): string {
-  return elapsedMs <= 0 ? '-' : `${formatBytes(Math.round((bytes * 1000) / elapsedMs))}/s`;
+  return bytes === 0 ? '-' : `${formatBytes(Math.round((bytes * 1000) / Math.max(elapsedMs, 1)))}/s`;
 }
 
 /** `received 3 files, 12.0 MiB in 1.2 s (10.0 MiB/s); 1 failed; 2 skipped`. */
