@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -110,7 +110,7 @@ test('a 100 MiB stream through gritty lf survives kill -9 of the tunnel ssh byte
   expect(replacement?.pid).not.toBe(ssh!.pid);
 });
 
-test("the session's SSH_AUTH_SOCK reaches the laptop's ssh-agent, before and after kill -9 of the tunnel", async () => {
+test("the session's SSH_AUTH_SOCK reaches the laptop's ssh-agent: ssh-add and an ssh login with the forwarded key, in a tmux pane, and after kill -9 of the tunnel", async () => {
   worlds = RemoteWorlds.start();
   const laptop = worlds.laptop();
   const keyDir = join(laptop.root, 'keys');
@@ -122,19 +122,33 @@ test("the session's SSH_AUTH_SOCK reaches the laptop's ssh-agent, before and aft
   await waitFor(() => existsSync(agentSock), { what: 'the laptop ssh-agent' });
   expect(spawnSync('ssh-add', [join(keyDir, 'id')], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } }).status).toBe(0);
   laptop.env.SSH_AUTH_SOCK = agentSock;
+  // the devbox lets this key in, so a login from inside the session can only work through the forwarded agent
+  appendFileSync(join(worlds.sshd.dir, 'authorized_keys'), readFileSync(join(keyDir, 'id.pub')));
+  const login = `ssh -F ${worlds.sshd.sshConfig} -o IdentitiesOnly=no -o IdentityFile=none devbox echo logged-in-$((6*7))`;
 
-  const term = await worlds.terminal(laptop, { cols: 160 });
+  const term = await worlds.terminal(laptop, { cols: 200 });
   startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
   await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
   term.line('ssh-add -l; echo agent-$?');
   await term.waitFor(/^agent-0$/m, { timeoutMs: 20_000 });
   expect(term.screen()).toContain('laptop-key-for-gritty');
+  term.line(login);
+  await term.waitFor(/^logged-in-42$/m, { timeoutMs: 20_000 });
 
   const [ssh] = tunnelSshes(laptop);
   process.kill(ssh!.pid, 'SIGKILL');
   term.line('clear; ssh-add -l; echo again-$?');
   await term.waitFor(/^again-0$/m, { timeoutMs: 30_000 });
   expect(term.screen()).toContain('laptop-key-for-gritty');
+
+  // a tmux pane started in the session keeps the same, still valid, socket
+  term.line(`clear; tmux -L gritty-e2e -f /dev/null new-session -d "ssh-add -l > ${join(laptop.root, 'pane.txt')} 2>&1; ${login} >> ${join(laptop.root, 'pane.txt')} 2>&1"; echo tmux-started`);
+  await waitFor(() => existsSync(join(laptop.root, 'pane.txt')) && readFileSync(join(laptop.root, 'pane.txt'), 'utf8').includes('logged-in-42'), {
+    what: 'ssh-add and a login from a tmux pane',
+    timeoutMs: 30_000,
+    describe: () => term.screen(),
+  });
+  expect(readFileSync(join(laptop.root, 'pane.txt'), 'utf8')).toContain('laptop-key-for-gritty');
 });
 
 test('gritty rf serves a dev server of the session on the laptop, and gritty open hands the laptop a URL whose OAuth callback comes back', async () => {
