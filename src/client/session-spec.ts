@@ -5,7 +5,14 @@ import { isTerminalVar } from '../relay/terminal-env.js';
 import type { LocalTerminal } from './terminal.js';
 
 /** What a new session is started with: this terminal's settings, and the cwd for local sessions. */
-export function sessionSpec(options: { host: string; name: string | undefined; command: string | undefined; terminal: LocalTerminal | undefined }): SessionSpec {
+export function sessionSpec(options: {
+  host: string;
+  name: string | undefined;
+  command: string | undefined;
+  terminal: LocalTerminal | undefined;
+  /** The output history to keep (config ring-buffer-size for this host). */
+  ringBytes: number;
+}): SessionSpec {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && isTerminalVar(key)) env[key] = value;
@@ -17,6 +24,7 @@ export function sessionSpec(options: { host: string; name: string | undefined; c
     cwd: options.host === LOCAL_HOST ? currentDir() : undefined,
     env,
     ...size,
+    ringBytes: options.ringBytes,
   };
 }
 

@@ -50,6 +50,10 @@ export const MAX_CHANNELS = 128;
 export const MAX_CLOSED_CHANNELS = 64;
 export const MAX_REASON_CHARS = 256;
 
+/** A session's output history, when its client asks for a size (config ring-buffer-size): clamped to these. */
+export const MIN_RING_BYTES = 64 * 1024;
+export const MAX_RING_BYTES = 256 * 1024 * 1024;
+
 const dimension = clampedUint(MAX_TERMINAL_DIMENSION, MIN_TERMINAL_DIMENSION);
 const target = str(256);
 
@@ -60,6 +64,7 @@ const sessionSpec = object({
   env: stringMap(256, 8192),
   cols: dimension,
   rows: dimension,
+  ringBytes: optional(clampedUint(MAX_RING_BYTES, MIN_RING_BYTES)),
 });
 
 export const sessionInfo = object({

@@ -105,7 +105,7 @@ export class Daemon implements DaemonContext {
       rows: spec.rows,
     });
     if (!spawned.ok) throw new GrittyError('spawn-failed', spawned.error);
-    const ring = new RingBuffer(this.options.ringBytes);
+    const ring = new RingBuffer(spec.ringBytes ?? this.options.ringBytes);
     const screen = this.screens.open(id, ring, spec.cols, spec.rows);
     const session = new Session({ id, name, pty: spawned.pty, screen, ring, cols: spec.cols, rows: spec.rows, killGraceMs: KILL_GRACE_MS, acceptor: sessionForwarding({ targets, log: (line) => this.log.info(line) }) });
     this.sessions.add(session);

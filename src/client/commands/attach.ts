@@ -28,7 +28,7 @@ Examples:
     const target = parseTarget(args[0] ?? `${LOCAL_HOST}:${LAST_SESSION}`);
     const session = target.session ?? LAST_SESSION;
     const terminal = requireTerminal('attach');
-    const create = options.create === true ? sessionSpec({ host: target.host, name: undefined, command: undefined, terminal }) : undefined;
+    const create = options.create === true ? sessionSpec({ host: target.host, name: undefined, command: undefined, terminal, ringBytes: ctx.settings(target.host).ringBufferBytes }) : undefined;
     if (target.host !== LOCAL_HOST || create !== undefined || options.wait === true) {
       const link = await openHost(ctx, target.host, { autostart: target.host !== LOCAL_HOST || create !== undefined, wait: options.wait === true });
       link.conn.close();

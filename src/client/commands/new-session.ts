@@ -32,7 +32,7 @@ Examples:
     const target = parseTarget(args[0] ?? LOCAL_HOST);
     const detach = options.detach === true;
     const terminal = detach ? undefined : requireTerminal('new');
-    const spec = sessionSpec({ host: target.host, name: target.session, command: options.command as string | undefined, terminal });
+    const spec = sessionSpec({ host: target.host, name: target.session, command: options.command as string | undefined, terminal, ringBytes: ctx.settings(target.host).ringBufferBytes });
     const link = await openHost(ctx, target.host, { autostart: true, wait: options.wait === true });
     if (detach) {
       const created = await request(link, { type: 'new', spec, attach: false }, 'created').catch((err: unknown) => {
