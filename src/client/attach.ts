@@ -7,6 +7,7 @@ import type { Message, MessageOf, SessionInfo, SessionSpec } from '../relay/mess
 import { LOCAL_HOST } from '../relay/names.js';
 import { detachedEnding, exitEnding, fatalText, sessionLabel, statusText, type Ending } from './attach-words.js';
 import { ClientLink } from './client-link.js';
+import { INPUT_HELD_BYTES } from './input-sender.js';
 import { printable } from '../relay/printable.js';
 import type { DaemonLink } from './daemon-client.js';
 import { ESCAPE_HELP, EscapeParser, type EscapeAction } from './escape.js';
@@ -57,6 +58,8 @@ export class AttachClient {
   private serverCaps: readonly string[] = [];
   /** Keystrokes dropped because the link was down and the held input full. */
   private droppedInput = 0;
+  /** The reconnect attempt under way, for the status line. */
+  private attempt = 0;
   private retryNow: (() => void) | undefined;
   private ending: Ending | undefined;
   private finish!: (ending: Ending) => void;
@@ -113,7 +116,8 @@ export class AttachClient {
     const failures = new ReconnectFailures(this.options.host === LOCAL_HOST);
     let attempt = 0;
     const showStatus = (): void => {
-      if (this.session !== undefined) this.status.show(`[gritty] reconnecting to ${this.describe()}… (attempt ${attempt + 1}; ~. to detach)`);
+      this.attempt = attempt;
+      if (this.session !== undefined) this.status.show(this.linkDownText());
     };
     const statusTimer = setTimeout(showStatus, QUIET_OUTAGE_MS);
     try {
@@ -126,6 +130,7 @@ export class AttachClient {
         try {
           await this.connectOnce();
           if (this.status.clear()) this.conn?.send({ type: 'repaint' });
+          this.noteDroppedInput();
           return;
         } catch (err) {
           if (this.session === undefined || failures.judge(err) === 'give-up') {
@@ -167,7 +172,6 @@ export class AttachClient {
     // measure the round trip now, so ~# has one to show before the first idle ping
     conn.send({ type: 'ping', ts: Date.now() });
     this.link.connect(conn, attached, this.serverCaps);
-    this.noteDroppedInput();
   }
 
   private attachRequest(): Message {
@@ -286,9 +290,18 @@ export class AttachClient {
   /** Typing past the held input while the link is down drops keystrokes: say so, never silently. */
   private noteDroppedInput(): void {
     if (this.droppedInput === 0) return;
-    const state = this.conn === undefined ? 'link down' : 'link back';
-    this.status.show(`[gritty] ${state}: ${this.link.input.held} bytes of typing kept for the session, ${this.droppedInput} more dropped`);
-    if (this.conn !== undefined) this.droppedInput = 0;
+    if (this.conn === undefined) {
+      this.status.show(this.linkDownText());
+      return;
+    }
+    this.status.show(`[gritty] link back: ${this.droppedInput} bytes typed while it was down did not fit the ${INPUT_HELD_BYTES}-byte hold and were dropped`);
+    this.droppedInput = 0;
+  }
+
+  /** The status line while the link is down: the reconnect attempt, and what typing is kept or dropped. */
+  private linkDownText(): string {
+    const typing = this.droppedInput > 0 ? ` · typing: ${this.link.input.held} bytes kept, ${this.droppedInput} dropped` : '';
+    return `[gritty] reconnecting to ${this.describe()}… (attempt ${this.attempt + 1}; ~. to detach)${typing}`;
   }
 
   private suspend(): void {

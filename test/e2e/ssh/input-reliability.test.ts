@@ -114,3 +114,30 @@ test('a line typed into a network that drops every packet (iptables DROP) is not
   expect(readFileSync(marker, 'utf8')).toBe('x\n');
   expect(fullHistory(term, 1_000).match(/^typed-42$/gm)).toHaveLength(1);
 });
+
+test('typing past the hold while the network is down is dropped with a note on the status line, and exactly what was held arrives', async () => {
+  worlds = RemoteWorlds.start({ transport: 'tcp' });
+  const sshd = worlds.sshd;
+  const laptop = worlds.laptop();
+  const term = await worlds.terminal(laptop, { cols: 200 });
+  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
+  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
+  const held = 1 << 20;
+  const paste = Buffer.from(randomBytes(((held * 3) / 2 * 3) / 4).toString('base64').replace(/[+/=]/g, 'x'));
+  const pasteFile = join(laptop.root, 'paste.txt');
+  writeFileSync(pasteFile, paste);
+  const received = join(laptop.root, 'received.txt');
+  const ready = join(laptop.root, 'ready');
+  term.line(`stty raw -echo; touch ${ready}; head -c ${held} > ${received}; stty sane; echo held-$((6*7))`);
+  await waitFor(() => existsSync(ready), { what: 'the session to be ready' });
+
+  sshd.silence();
+  term.tmux(['load-buffer', pasteFile]);
+  term.tmux(['paste-buffer', '-t', 'main']);
+  await term.waitFor(/typing: \d+ bytes kept, \d+ dropped/, { timeoutMs: 30_000 });
+  sshd.unsilence();
+
+  await term.waitFor(/^held-42$/m, { timeoutMs: 60_000 });
+  const got = readFileSync(received);
+  expect({ length: got.length, sha256: sha256(got) }).toEqual({ length: held, sha256: sha256(paste.subarray(0, held)) });
+});
