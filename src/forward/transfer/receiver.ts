@@ -74,7 +74,11 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
     if (error.code === 'connection-lost') error = new GrittyError('connection-lost', `${error.message}; nothing partial was kept. Send again`, { cause: error });
     await state.current?.incoming?.discard();
     records.discardRest();
-    if (error.code !== 'connection-lost' && !(error instanceof PeerAborted)) await records.writeLast(abortRecord(error)).catch(() => undefined);
+    if (error.code !== 'connection-lost' && !(error instanceof PeerAborted)) {
+      await records.writeLast(abortRecord(error)).catch(() => undefined);
+      await records.end().catch(() => undefined);
+      await peerHangsUp(stream, ABORT_LINGER_MS);
+    }
   }
   await records.end().catch(() => undefined);
   const result = resultOf({ files: state.files, bytes: state.bytes, failed: state.failed, skipped: state.skipped, error, elapsedMs: Date.now() - started });
@@ -184,4 +188,30 @@ async function refuse(records: RecordStream<SenderRecord>, state: State, events:
   state.failed.push(failure);
   events.failed(failure.path, failure.message);
   await records.write({ type: 'file-failed', ...failure, message: failure.message.slice(0, MAX_MESSAGE_CHARS) });
+}
+
+/**
+ * After our abort the sender may still be writing. Hanging up at once would reset the
+ * connection under it, and it would report that we went away instead of why: so its
+ * data is read and dropped until it hangs up, or for a while.
+ */
+const ABORT_LINGER_MS = 2_000;
+
+function peerHangsUp(stream: Duplex, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.readableEnded) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      stream.off('end', done);
+      stream.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.resume();
+  });
 }
