@@ -82,6 +82,18 @@ function throughputTable(t: ForwardThroughputResult): string[] {
   ];
 }
 
+function cpuTable(t: ForwardThroughputResult): string[] {
+  const roles = [...new Set([...t.grittyCpuMsPerMiB.keys(), ...t.sshCpuMsPerMiB.keys()])];
+  const cell = (m: Map<string, number>, role: string): string => (m.has(role) ? fixed(m.get(role), 1) : '–');
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  return [
+    '| Process | `gritty lf` path, CPU ms per MiB | `ssh -L` path, CPU ms per MiB |',
+    '|---|---:|---:|',
+    ...roles.map((role) => `| ${role} | ${cell(t.grittyCpuMsPerMiB, role)} | ${cell(t.sshCpuMsPerMiB, role)} |`),
+    `| total | ${fixed(sum(t.grittyCpuMsPerMiB), 1)} | ${fixed(sum(t.sshCpuMsPerMiB), 1)} |`,
+  ];
+}
+
 /** The "Link and port forwards" section's body; `silentUsableMs` is recovery.ts's silent-network figure from the same run. */
 export function renderLink(r: LinkResults, silentUsableMs: number[]): string[] {
   const notRun = ['Not run (BENCH_ONLY) or failed (see the end of this report).'];
@@ -101,5 +113,6 @@ export function renderLink(r: LinkResults, silentUsableMs: number[]): string[] {
     '### Port-forward throughput',
     '',
     ...(r.forwardThroughput !== undefined ? throughputTable(r.forwardThroughput) : notRun),
+    ...(r.forwardThroughput !== undefined ? ['', 'Where the CPU went during the timed runs (user + system, all threads, from /proc):', '', ...cpuTable(r.forwardThroughput)] : []),
   ];
 }

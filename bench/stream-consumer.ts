@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 /**
  * Reads a stream-server stream through a forwarded port, flat out. Two modes:
  *
- * - `timed PORT BYTES`: asks for BYTES once; prints `{"bytes":…,"ms":…}` (from the
- *   request to the end of the stream) and exits 0 if exactly BYTES came, else 1.
+ * - `timed PORT BYTES`: asks for BYTES once; prints `{"bytes":…,"ms":…,"cpuMs":…}` (ms from
+ *   the request to the end of the stream; its own CPU time, start-up included) and exits 0 if exactly BYTES came, else 1.
  * - `flat PORT PROGRESS`: asks for a stream without end and keeps reading; writes the
  *   total byte count to the file PROGRESS every PROGRESS_STEP_BYTES. Reconnects when
  *   the connection closes (before a client is attached, the forward refuses).
@@ -24,7 +24,8 @@ function timed(port: number, want: number): void {
   });
   socket.on('data', (data: Buffer) => (bytes += data.length));
   socket.on('close', () => {
-    process.stdout.write(`${JSON.stringify({ bytes, ms: performance.now() - start })}\n`);
+    const cpu = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ bytes, ms: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
     process.exit(bytes === want ? 0 : 1);
   });
   socket.on('error', (err) => process.stderr.write(`${err.message}\n`));
