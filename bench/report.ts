@@ -114,7 +114,7 @@ export function renderReport(r: Results, analysis: string): string {
   return [
     '# Benchmarks',
     '',
-    '*Read this when* you want to know what gritty costs next to a bare terminal, dtach and tmux (and, over ssh, next to plain ssh and ssh + tmux), or before and after touching the output path (PTY → ring → OutputPump → Connection → client → stdout), the echo path, the daemon\'s per-session state, or the over-ssh path (tunnel supervisor, heartbeats, reconnect).',
+    '*Read this when* you want to know what gritty costs next to a bare terminal, dtach and tmux (and, over ssh, next to plain ssh and ssh + tmux), or before and after touching the output path (PTY → ring → OutputPump → Connection → client → stdout), the echo path, the daemon\'s per-session state, or the over-ssh path (tunnel supervisor, heartbeats, reconnect), or the link (input acknowledgements, liveness probes, the channel mux and its windows, port forwards).',
     '',
     '*Update this in the same commit as* a change that moves these figures (regenerate with `npm run bench`), or a change to bench/ itself.',
     '',
@@ -125,7 +125,7 @@ export function renderReport(r: Results, analysis: string): string {
     '```sh',
     'apt-get install -y dtach tmux mosh hyperfine openssh-server   # peers; hyperfine is optional',
     'npm install',
-    'npm run bench                                                  # builds, runs everything (about 3–5 minutes), rewrites this file',
+    'npm run bench                                                  # builds, runs everything (about 6–9 minutes), rewrites this file',
     '```',
     '',
     'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, default 5, plus one warm-up), `BENCH_ECHO_SAMPLES` (default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_ONLY` (comma list of throughput, echo, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable, silent-typing, forward-echo and forward-throughput for the link and port-forward figures; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: each silent-network sample, of recovery and of silent-typing, waits for a tunnel healthy 11 s and then for the link to be found dead; a wake sleeps 20 s; set them to 0 to skip), `BENCH_FORWARD_MB` (the port-forward throughput stream, default 256), `BENCH_FORWARD_RUNS` (timed runs per path, default 3, after one warm-up of an eighth of the stream), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
