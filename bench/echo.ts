@@ -5,7 +5,7 @@ import { nowMs, quantile, sleep } from './stats.js';
 /** A raw echo in the session: each byte typed comes straight back, with no line discipline in between. */
 export const ECHO_SCRIPT = `stty raw -echo; printf 'READY'; exec cat`;
 /** The byte typed: no escape sequence a multiplexer might emit contains it. */
-const KEY = 'x';
+export const KEY = 'x';
 /** Samples are taken in this many rounds, peers interleaved, so a burst of outside load hits all of them. */
 const ROUNDS = 10;
 

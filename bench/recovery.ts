@@ -91,7 +91,7 @@ async function typeUntilEchoed(term: OuterTerminal, timeoutMs: number): Promise<
 }
 
 /** Waits until the tunnel is healthy and its ssh has run long enough that the supervisor's backoff is back at zero. */
-async function waitSettledTunnel(h: SshHarness): Promise<{ sshPid: number }> {
+export async function waitSettledTunnel(h: SshHarness): Promise<{ sshPid: number }> {
   let sshPid = 0;
   await waitFor(
     () => {

@@ -1,5 +1,6 @@
 import type { EchoResult } from './echo.js';
 import type { LsTimeResult } from './ls-time.js';
+import { renderLink, type LinkResults } from './report-link.js';
 import { renderOverSsh, type OverSshResults } from './report-ssh.js';
 import { fixed, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
@@ -29,6 +30,8 @@ export interface Results {
   skipped: string[];
   /** The over-ssh benchmarks, or why they did not run. */
   overSsh: OverSshResults | string;
+  /** The link and port-forward benchmarks (issues 7 and 8), or why they did not run. */
+  link: LinkResults | string;
 }
 
 /** Throughput target: at least dtach's. Echo target: p50 at most this much above the bare PTY. `gritty ls` target: under this. */
@@ -111,7 +114,7 @@ export function renderReport(r: Results, analysis: string): string {
   return [
     '# Benchmarks',
     '',
-    '*Read this when* you want to know what gritty costs next to a bare terminal, dtach and tmux (and, over ssh, next to plain ssh and ssh + tmux), or before and after touching the output path (PTY → ring → OutputPump → Connection → client → stdout), the echo path, the daemon\'s per-session state, or the over-ssh path (tunnel supervisor, heartbeats, reconnect).',
+    '*Read this when* you want to know what gritty costs next to a bare terminal, dtach and tmux (and, over ssh, next to plain ssh and ssh + tmux), or before and after touching the output path (PTY → ring → OutputPump → Connection → client → stdout), the echo path, the daemon\'s per-session state, or the over-ssh path (tunnel supervisor, heartbeats, reconnect), or the link (input acknowledgements, liveness probes, the channel mux and its windows, port forwards).',
     '',
     '*Update this in the same commit as* a change that moves these figures (regenerate with `npm run bench`), or a change to bench/ itself.',
     '',
@@ -122,10 +125,10 @@ export function renderReport(r: Results, analysis: string): string {
     '```sh',
     'apt-get install -y dtach tmux mosh hyperfine openssh-server   # peers; hyperfine is optional',
     'npm install',
-    'npm run bench                                                  # builds, runs everything (about 3–5 minutes), rewrites this file',
+    'npm run bench                                                  # builds, runs everything (about 6–9 minutes), rewrites this file',
     '```',
     '',
-    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, default 5, plus one warm-up), `BENCH_ECHO_SAMPLES` (default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_ONLY` (comma list of throughput, echo, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: a silent network waits out the 15 s heartbeat timeout and a wake sleeps 20 s, so these two take most of a minute; set them to 0 to skip), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
+    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, default 5, plus one warm-up), `BENCH_ECHO_SAMPLES` (default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_ONLY` (comma list of throughput, echo, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable, silent-typing, forward-echo and forward-throughput for the link and port-forward figures; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: each silent-network sample, of recovery and of silent-typing, waits for a tunnel healthy 11 s and then for the link to be found dead; a wake sleeps 20 s; set them to 0 to skip), `BENCH_FORWARD_MB` (the port-forward throughput stream, default 256), `BENCH_FORWARD_RUNS` (timed runs per path, default 3, after one warm-up of an eighth of the stream), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
     '',
     'How each figure is taken (bench/):',
     '',
@@ -136,6 +139,9 @@ export function renderReport(r: Results, analysis: string): string {
     '- **`ls`** (ls-time.ts): wall time of `gritty ls` and `tmux ls` against those servers, from exec to exit (hyperfine `-N`, warm-up 3), beside a bare `node -e 0`, the floor of any Node CLI. CPU time is given too: on a loaded machine it moves less than wall time.',
     '- **Over ssh** (over-ssh.ts, sshd-harness.ts, recovery.ts): a private OpenSSH sshd (generated keys, its own config, `sshd -i` behind `ProxyCommand`, so nothing listens on a port and each connection has its own sshd), with the "remote" gritty on this machine under its own XDG dirs (sshd `SetEnv`) and the "laptop" a private gritty world using `GRITTY_SSH` (an `ssh -F <config>` wrapper) and `GRITTY_REMOTE_BIN`. Peers: gritty over its tunnel (`gritty new -d devbox:x` auto-starts it, then `gritty attach`), plain `ssh -tt devbox sh -c …`, and `ssh -tt devbox tmux new -A …`, through the same throughput and echo measurements as above. Loopback has no network latency, so these figures are the cost of the programs alone.',
     '- **Time until usable** (recovery.ts): a session running the echo workload is attached in an outer terminal; the link is broken, and from that moment the bench types a marker every 50 ms (keystrokes into a dead link are lost, as a person\'s would be) until one comes back. *Killed tunnel*: `kill -9` of the tunnel\'s ssh (`sshPid` from `gritty tunnels --json`). *Silent network*: SIGSTOP of the `sshd -i` serving the tunnel, so nothing is closed and only heartbeats can tell. *Wake*: the laptop side (client, supervisor, ssh) SIGSTOPped for 20 s while its sshd is killed, timed from SIGCONT. Before each sample the bench waits until the tunnel has been healthy for 11 s, so the supervisor\'s respawn backoff is back at zero. Set against `ssh devbox true` and against `ssh -N -L` until it binds its socket (connect and authenticate, no session: what a respawned tunnel pays).',
+    "- **Typing into a silent network** (silent-typing.ts): the session runs a line reader (`stty -echo`, then `read` in a loop) that appends each line to a log and prints `got<line>`. The `sshd -i` serving the tunnel is SIGSTOPped and one marker line is typed once, never retyped; timed until `got<marker>` comes out of the outer terminal. Then an end line is typed and answered, and the marker is counted in the reader's log: delivered exactly once is a count of 1. Shown beside recovery.ts's silent-network figure, which retypes.",
+    "- **Echo while a forward is saturated** (forward-echo.ts, forward-world.ts, stream-server.ts, stream-consumer.ts): a gritty session over ssh starts `gritty lf` (the built bin/gritty by absolute path) to a stream server on the laptop (its own process, 64 KiB writes as fast as the socket takes them) and, in the background, a consumer that reads the forwarded port flat out; in the foreground the echo workload. Echo is timed as above, in ten rounds that alternate idle (stream server SIGSTOPped and the stream drained, the channel still open) and saturated (stream flowing), so the idle p99 comes from the same session and the same minutes.",
+    '- **Port-forward throughput** (forward-throughput.ts): one stream of `BENCH_FORWARD_MB` MiB from the same stream server, read by the consumer through `gritty lf` (session host listens, laptop connects) and through `ssh -N -L port:127.0.0.1:server devbox` to the same private sshd, runs interleaved; timed by the consumer from its request to the last byte, byte count checked.',
     '',
     '## Analysis',
     '',
@@ -166,6 +172,10 @@ export function renderReport(r: Results, analysis: string): string {
     '## Over ssh (issue 3)',
     '',
     ...(typeof r.overSsh === 'string' ? [`Not measured: ${r.overSsh}`] : renderOverSsh(r.overSsh)),
+    '',
+    '## Link and port forwards over ssh (issues 7 and 8)',
+    '',
+    ...(typeof r.link === 'string' ? [`Not measured: ${r.link}`] : renderLink(r.link, typeof r.overSsh === 'string' ? [] : (r.overSsh.recovery?.silentMs ?? []))),
     '',
     '## This run',
     '',

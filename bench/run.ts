@@ -4,13 +4,18 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureEcho, type EchoResult } from './echo.js';
+import { measureForwardEcho } from './forward-echo.js';
+import { measureForwardThroughput } from './forward-throughput.js';
 import { timeCommand } from './ls-time.js';
 import { GrittyServerUnderTest, TmuxServerUnderTest } from './memory.js';
 import { sshPeers, startSshHarness } from './over-ssh.js';
 import { localPeers, type Peer } from './peers.js';
 import { keptAnalysis, renderReport, type LsRow, type MemoryRow, type Results } from './report.js';
 import { measureRecovery } from './recovery.js';
+import type { LinkResults } from './report-link.js';
 import type { OverSshResults } from './report-ssh.js';
+import { measureSilentTyping } from './silent-typing.js';
+import type { SshHarness } from './sshd-harness.js';
 import { makePayload, measureThroughput, type ThroughputResult } from './throughput.js';
 
 /** `npm run bench`: every benchmark, every peer, one run; writes docs/BENCHMARKS.md. */
@@ -23,11 +28,14 @@ const settings = {
   runs: Number(process.env.BENCH_RUNS ?? 5),
   echoSamples: Number(process.env.BENCH_ECHO_SAMPLES ?? 300),
   sessions: Number(process.env.BENCH_SESSIONS ?? 100),
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,memory,ls,ssh,recovery').split(',')),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,memory,ls,ssh,recovery,silent-typing,forward-echo,forward-throughput').split(',')),
   /** Samples of the slow recovery benchmarks: a silent network waits out the 15 s heartbeat timeout, a wake sleeps 20 s. */
   killedSamples: Number(process.env.BENCH_KILLED_SAMPLES ?? 5),
   silentSamples: Number(process.env.BENCH_SILENT_SAMPLES ?? 1),
   wakeSamples: Number(process.env.BENCH_WAKE_SAMPLES ?? 1),
+  /** The port-forward throughput stream (issue 8) and its timed runs per path. */
+  forwardMB: Number(process.env.BENCH_FORWARD_MB ?? 256),
+  forwardRuns: Number(process.env.BENCH_FORWARD_RUNS ?? 3),
   out: process.env.BENCH_OUT ?? join(REPO, 'docs', 'BENCHMARKS.md'),
 };
 
@@ -108,13 +116,45 @@ async function serversAll(skipped: string[]): Promise<{ memory: MemoryRow[]; ls:
   return { memory, ls };
 }
 
-/** Issue 3: throughput and echo through ssh (the "ssh" part), time until usable (the "recovery" part). */
-async function overSsh(skipped: string[]): Promise<OverSshResults | string> {
-  if (!settings.only.has('ssh') && !settings.only.has('recovery')) return 'left out by BENCH_ONLY';
+const LINK_PARTS = ['silent-typing', 'forward-echo', 'forward-throughput'];
+
+/** Runs one benchmark; a failure is recorded in `skipped` and leaves its figure undefined. */
+async function attempt<T>(what: string, skipped: string[], measure: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await measure();
+  } catch (err) {
+    skipped.push(`${what}: ${(err as Error).message}`);
+    log(`  failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Issues 7 and 8, through the same harness: typing into a silent network, echo beside a saturated forward, forward throughput. */
+async function linkAll(harness: SshHarness, skipped: string[]): Promise<LinkResults | string> {
+  if (!LINK_PARTS.some((part) => settings.only.has(part))) return 'left out by BENCH_ONLY';
+  const results: LinkResults = { silentTyping: undefined, forwardEcho: undefined, forwardThroughput: undefined };
+  if (settings.only.has('forward-throughput')) {
+    log(`forward throughput: gritty lf vs ssh -L, ${settings.forwardMB} MiB`);
+    results.forwardThroughput = await attempt('forward-throughput', skipped, () => measureForwardThroughput(harness, { bytes: settings.forwardMB * MB, runs: settings.forwardRuns }, log));
+  }
+  if (settings.only.has('forward-echo')) {
+    log('forward echo: keystroke echo beside a saturated gritty lf');
+    results.forwardEcho = await attempt('forward-echo', skipped, () => measureForwardEcho(harness, { samples: settings.echoSamples, warmup: 30, gapMs: 5 }, log));
+  }
+  if (settings.only.has('silent-typing') && settings.silentSamples > 0) {
+    log('silent typing: one line typed once into a silent network');
+    results.silentTyping = await attempt('silent-typing', skipped, () => measureSilentTyping(harness, settings.silentSamples, log));
+  }
+  return results;
+}
+
+/** Issue 3: throughput and echo through ssh (the "ssh" part), time until usable (the "recovery" part); then issues 7 and 8. */
+async function overSsh(skipped: string[]): Promise<{ overSsh: OverSshResults | string; link: LinkResults | string }> {
+  if (!settings.only.has('ssh') && !settings.only.has('recovery') && !LINK_PARTS.some((part) => settings.only.has(part))) return { overSsh: 'left out by BENCH_ONLY', link: 'left out by BENCH_ONLY' };
   const harness = startSshHarness();
   if (typeof harness === 'string') {
     log(`over ssh: ${harness}`);
-    return harness;
+    return { overSsh: harness, link: harness };
   }
   const peers = sshPeers(harness);
   try {
@@ -126,14 +166,12 @@ async function overSsh(skipped: string[]): Promise<OverSshResults | string> {
     };
     if (settings.only.has('recovery')) {
       log('recovery: killed tunnel, silent network, wake');
-      try {
-        results.recovery = await measureRecovery(harness, { killedSamples: settings.killedSamples, silentSamples: settings.silentSamples, wakeSamples: settings.wakeSamples }, log);
-      } catch (err) {
-        skipped.push(`recovery: ${(err as Error).message}`);
-        log(`  failed: ${(err as Error).message}`);
-      }
+      results.recovery = await attempt('recovery', skipped, () =>
+        measureRecovery(harness, { killedSamples: settings.killedSamples, silentSamples: settings.silentSamples, wakeSamples: settings.wakeSamples }, log),
+      );
     }
-    return results;
+    const link = await linkAll(harness, skipped);
+    return { overSsh: ssh || settings.only.has('recovery') ? results : 'left out by BENCH_ONLY', link };
   } finally {
     for (const peer of peers) peer.dispose();
     harness.close();
@@ -156,12 +194,13 @@ async function main(): Promise<void> {
         `throughput: ${settings.payloadMB} MiB payload, ${settings.runs} timed runs per peer after one warm-up; echo: ${settings.echoSamples} samples per peer after 30 warm-up`,
         `memory and ls: 1 and ${settings.sessions} idle sessions`,
         `over ssh: the same payload, runs and samples; time until usable: ${settings.killedSamples} killed-tunnel, ${settings.silentSamples} silent-network and ${settings.wakeSamples} wake samples`,
+        `link and forwards: ${settings.silentSamples} silent-typing samples; echo beside a saturated forward: ${settings.echoSamples} samples per phase after 30 warm-up; forward throughput: one ${settings.forwardMB} MiB stream, ${settings.forwardRuns} timed runs per path after one warm-up`,
       ],
       throughput: settings.only.has('throughput') ? await throughputAll(peers, skipped) : [],
       echo: settings.only.has('echo') ? await echoAll(peers, skipped) : [],
       ...(settings.only.has('memory') || settings.only.has('ls') ? await serversAll(skipped) : { memory: [], ls: [] }),
       skipped,
-      overSsh: await overSsh(skipped),
+      ...(await overSsh(skipped)),
     };
     results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; load average (1, 5, 15 min) ${loadAtStart} at the start, ${load()} at the end`);
     const previous = existsSync(settings.out) ? readFileSync(settings.out, 'utf8') : undefined;

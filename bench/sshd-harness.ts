@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GRITTY_BIN, GrittyWorld } from './gritty-world.js';
-import { descendantsOf, processesWithEnv, signalAll } from './processes.js';
+import { descendantsOf, processesWithEnv, signalAll, type ProcessInfo } from './processes.js';
 
 /**
  * A private "remote host" for the over-ssh benchmarks, built the way
@@ -149,6 +149,11 @@ export class SshHarness {
     return processesWithEnv('XDG_RUNTIME_DIR', this.laptop.env.XDG_RUNTIME_DIR!)
       .filter((p) => p.exe === 'node' || p.exe === 'ssh')
       .map((p) => p.pid);
+  }
+
+  /** The remote host's gritty processes (its daemon and what runs in its sessions). */
+  remotePids(): ProcessInfo[] {
+    return processesWithEnv('XDG_RUNTIME_DIR', this.remoteRun);
   }
 
   /** Stops tunnels, sshds, the remote daemon and its sessions (stopped ones too); removes temp dirs. */
