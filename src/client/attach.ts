@@ -36,6 +36,8 @@ export interface AttachOptions {
   acceptor: ChannelAcceptor;
   /** The session this client runs inside, if any: the daemon refuses to attach it to itself. */
   from: string | undefined;
+  /** Told the session after each attach (a reattach may find it renamed). */
+  onAttached?: (session: SessionInfo) => void;
 }
 
 type Ending = { code: number; message: string | undefined };
@@ -76,6 +78,11 @@ export class AttachClient {
   /** Opens a channel to the session (an OAuth callback, a remote-forward connection). */
   openChannel(kind: string, params: ChannelParams): Promise<Duplex> {
     return this.link.channels.open(kind, params);
+  }
+
+  /** One line for the person at this terminal (a transfer started or ended), on the status line, never into the session's screen. */
+  notice(text: string): void {
+    if (this.ending === undefined) this.status.show(printable(text));
   }
 
   /** Runs until detach, exit, takeover or a fatal error; resolves to the exit code. */
@@ -169,6 +176,7 @@ export class AttachClient {
     conn.send({ type: 'ping', ts: Date.now() });
     this.link.connect(conn, attached, this.serverCaps);
     this.noteDroppedInput();
+    this.options.onAttached?.(attached.session);
   }
 
   private attachRequest(): Message {
