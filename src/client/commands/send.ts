@@ -27,12 +27,14 @@ Examples:
     if (stdin && args.length > 0) throw new GrittyError('bad-usage', 'gritty send takes files or --stdin, not both');
     if (!stdin && args.length === 0) throw new GrittyError('bad-usage', 'gritty send needs files to send, or --stdin to send what comes on stdin');
     const about = stdin ? '(pipe)' : args.length === 1 ? printable(basename(args[0]!)) : `${args.length} items`;
-    return runPairedTransfer(ctx, options, { role: 'send', about: about.slice(0, MAX_ABOUT_CHARS) }, (stream) =>
-      runSender({
+    return runPairedTransfer(ctx, options, { role: 'send', about: about.slice(0, MAX_ABOUT_CHARS) }, (stream) => {
+      // a pipe that is quiet would keep the sender waiting on it after the other side went away
+      if (stdin) stream.once('close', () => process.stdin.destroy(new GrittyError('connection-lost', 'the transfer stream closed')));
+      return runSender({
         stream,
         source: stdin ? { kind: 'stdin', input: process.stdin } : { kind: 'paths', paths: args, recursive: options.recursive === true },
         events: createProgress({ output: process.stderr, verb: 'sent' }),
-      }),
-    );
+      });
+    });
   },
 };
