@@ -153,6 +153,7 @@ export class AttachedSocket {
     const request = await conn.expect('svc-channel', REQUEST_TIMEOUT_MS);
     if (request.kind !== 'transfer') throw new GrittyError('channel-refused', `an attached client's socket pairs only transfer channels, not ${printable(request.kind)}`);
     const asked = readTransferRequest(request.params);
+    this.options.log(`a gritty ${asked.role} on this machine waits for its other half (${printable(asked.about)})`);
     const leave = this.options.room.wait({ ...asked, propose: (peer) => this.propose(conn, asked, peer) });
     conn.onClose(leave);
   }
@@ -182,6 +183,7 @@ export class AttachedSocket {
     const about = printable(fromSession ? peer.about : laptop.about);
     const way = fromSession ? 'from the session to gritty receive here' : 'from here to gritty receive in the session';
     this.options.notice(`[gritty] transfer started: ${about} ${way}`);
+    this.options.log(`transfer started: ${about} ${way}`);
     let bytes = 0;
     const count = (chunk: Buffer): void => {
       bytes += chunk.length;

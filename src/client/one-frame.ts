@@ -22,28 +22,31 @@ export function frame(msg: Message): Buffer {
 }
 
 /**
- * The next frame on `socket` (paused, not read by anyone else), as a message; an
- * `error` frame rejects with the peer's error. Rejects on timeout or when the socket ends.
+ * The next frame on `socket` (read by nobody else), as a message; an `error` frame
+ * rejects with the peer's error. Rejects on timeout or when the socket ends. The
+ * socket is left paused, holding whatever came after the frame, for its next reader
+ * to resume.
  */
 export function readOneFrame(socket: Socket, timeoutMs: number): Promise<Message> {
   return new Promise((resolve, reject) => {
-    let length: number | undefined;
+    let held: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => settle(() => reject(new GrittyError('timeout', `no answer within ${timeoutMs / 1000} s`))), timeoutMs);
     const gone = (): void => settle(() => reject(new GrittyError('connection-lost', 'the other side closed the connection')));
     const onError = (err: Error): void => settle(() => reject(new GrittyError('connection-lost', err.message, { cause: err })));
-    const onReadable = (): void => {
-      if (length === undefined) {
-        const header = socket.read(FRAME_HEADER_BYTES) as Buffer | null;
-        if (header === null) return;
-        length = header.readUInt32BE(0);
-        if (length > MAX_FRAME_BYTES) {
-          settle(() => reject(new GrittyError('frame-too-large', `frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`)));
-          return;
-        }
+    const onData = (chunk: Buffer): void => {
+      held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+      if (held.length < FRAME_HEADER_BYTES) return;
+      const length = held.readUInt32BE(0);
+      if (length > MAX_FRAME_BYTES) {
+        settle(() => reject(new GrittyError('frame-too-large', `frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`)));
+        return;
       }
-      const body = length === 0 ? Buffer.alloc(0) : (socket.read(length) as Buffer | null);
-      if (body === null) return;
+      const end = FRAME_HEADER_BYTES + length;
+      if (held.length < end) return;
+      const body = held.subarray(FRAME_HEADER_BYTES, end);
+      const rest = held.subarray(end);
       settle(() => {
+        if (rest.length > 0) socket.unshift(rest);
         try {
           const msg = validate(decode(body));
           if (msg.type === 'error') reject(wireError(msg));
@@ -58,17 +61,19 @@ export function readOneFrame(socket: Socket, timeoutMs: number): Promise<Message
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.off('readable', onReadable);
+      // paused before anything else: nothing after the frame may be emitted with no reader to take it
+      socket.pause();
+      socket.off('data', onData);
       socket.off('end', gone);
       socket.off('close', gone);
       socket.off('error', onError);
       outcome();
     }
-    socket.on('readable', onReadable);
+    socket.on('data', onData);
     socket.on('end', gone);
     socket.on('close', gone);
     socket.on('error', onError);
-    onReadable();
+    socket.resume();
   });
 }
 

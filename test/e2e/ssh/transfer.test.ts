@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { GRITTY_BIN, type GrittyEnv } from '../../helpers/daemon.js';
-import { RemoteWorlds, startClient } from '../../helpers/remote-world.js';
+import { RemoteWorlds, startClient, waitClientExit } from '../../helpers/remote-world.js';
 import { tunnelSshes } from '../../helpers/sshd.js';
 import { INNER_PROMPT, type TmuxTerminal } from '../../helpers/terminal.js';
 import { exitOf, waitFor } from '../../helpers/wait.js';
@@ -152,6 +152,18 @@ test('pipe mode both ways; nobody pairing within --timeout fails clearly with st
   const elsewhere = onLaptop(laptop, ['send', '--session', 'devbox:other', landed]);
   expect(await elsewhere.exit).toBe(1);
   expect(elsewhere.err()).toMatch(/no gritty client on this machine is attached to devbox:other/);
+
+  // the attached client's socket is private to this user, and goes with the client
+  const [socket] = readdirSync(laptop.socketDir).filter((name) => /^attached-\d+\.sock$/.test(name));
+  expect(statSync(join(laptop.socketDir, socket!)).mode & 0o777).toBe(0o600);
+  const info = JSON.parse(readFileSync(join(laptop.socketDir, socket!.replace('.sock', '.json')), 'utf8')) as Record<string, unknown>;
+  expect(info).toMatchObject({ host: 'devbox', session: 'work' });
+  term.escape('.');
+  await waitClientExit(term, 20_000);
+  expect(readdirSync(laptop.socketDir).filter((name) => name.startsWith('attached-'))).toEqual([]);
+  const after = onLaptop(laptop, ['receive', '--timeout', '2']);
+  expect(await after.exit).toBe(1);
+  expect(after.err()).toMatch(/no gritty client is attached to a session on this machine/);
 });
 
 test('a takeover in the middle of a transfer stops it on both sides with a message, and keeps the earlier copy whole', async () => {
