@@ -10,13 +10,13 @@ import { validate } from '../relay/validate.js';
  * Pairing ends a framed conversation whose next bytes are the transfer's own, and
  * the peer may send those at once. A Connection decodes every frame that arrives, so
  * it would take the transfer's first record for a message; these read exactly one
- * frame off a socket and leave whatever follows in it, unread.
+ * frame off a socket and put whatever followed it back, the socket paused.
  */
 
 /** `ok` as the bytes of one frame: how a pairing is proposed, taken and announced. */
 export const OK_FRAME: Buffer = frame({ type: 'ok' });
 
-export function frame(msg: Message): Buffer {
+function frame(msg: Message): Buffer {
   const body = encode(msg);
   return Buffer.concat([frameHeader(body.length), body]);
 }

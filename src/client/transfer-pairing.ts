@@ -53,6 +53,9 @@ export async function pairInSession(socketPath: string, options: PairOptions): P
 }
 
 function inSessionError(err: unknown): unknown {
+  if (isGrittyError(err, 'channel-refused') && err.message.startsWith('no client is attached')) {
+    return new GrittyError('channel-refused', `${err.message}: gritty send/receive pair through the attached laptop; attach from the laptop (gritty attach HOST:NAME) and try again`, { cause: err });
+  }
   if (!isGrittyError(err, 'connection-lost')) return err;
   return new GrittyError('connection-lost', 'the laptop went away before the transfer began (it detached, was taken over or ended); attach again and retry', { cause: err });
 }
