@@ -37,6 +37,8 @@ export interface AttachOptions {
   acceptor: ChannelAcceptor;
   /** The session this client runs inside, if any: the daemon refuses to attach it to itself. */
   from: string | undefined;
+  /** Told the session after each attach (a reattach may find it renamed). */
+  onAttached?: (session: SessionInfo) => void;
 }
 
 
@@ -78,6 +80,11 @@ export class AttachClient {
   /** Opens a channel to the session (an OAuth callback, a remote-forward connection). */
   openChannel(kind: string, params: ChannelParams): Promise<Duplex> {
     return this.link.channels.open(kind, params);
+  }
+
+  /** One line for the person at this terminal (a transfer started or ended), on the status line, never into the session's screen. */
+  notice(text: string): void {
+    if (this.ending === undefined) this.status.show(printable(text));
   }
 
   /** Runs until detach, exit, takeover or a fatal error; resolves to the exit code. */
@@ -172,6 +179,7 @@ export class AttachClient {
     // measure the round trip now, so ~# has one to show before the first idle ping
     conn.send({ type: 'ping', ts: Date.now() });
     this.link.connect(conn, attached, this.serverCaps);
+    this.options.onAttached?.(attached.session);
   }
 
   private attachRequest(): Message {

@@ -3,6 +3,7 @@ import { dispatcher } from './dispatch.js';
 import { openUrlAcceptor } from './open/laptop-side.js';
 import { OAuthListeners, type OAuthTimeouts } from './open/oauth-listener.js';
 import type { KindsOpenedBy, Switches } from './policy.js';
+import { refuse } from './params.js';
 import { lfConnAcceptor } from './port/lf.js';
 import { rfListenAcceptor } from './port/rf.js';
 import { RateLimits } from './rate-limit.js';
@@ -19,6 +20,8 @@ export interface LaptopForwardOptions {
   open: OpenChannel;
   /** Every refusal, for the client's log. */
   log: (line: string) => void;
+  /** Takes `transfer` channels: pairs them with `gritty send`/`receive` run on the laptop (src/client); without it they are refused. */
+  transfer?: ChannelAcceptor;
   now?: () => number;
 }
 
@@ -43,6 +46,7 @@ export function laptopForwarding(options: LaptopForwardOptions): LaptopForwardin
     'open-url': openUrlAcceptor({ openCommand: options.openCommand, oauth: options.switches['oauth-redirect'] ? oauth : undefined }),
     'lf-conn': lfConnAcceptor(),
     'rf-listen': rfListenAcceptor({ open: options.open, track, log: options.log }),
+    transfer: options.transfer ?? (() => Promise.reject(refuse('this laptop side pairs no file transfers'))),
   };
   return {
     accept: dispatcher({

@@ -44,6 +44,9 @@ export const POLICY = {
   // each one binds a port on the laptop
   'rf-listen': { opener: 'session', switches: ['forward-ports'], rate: { burst: 8, opens: 1, perMs: SECOND_MS } },
   'rf-conn': { opener: 'laptop', switches: ['forward-ports'], rate: { burst: 128, opens: 64, perMs: SECOND_MS } },
+  // one per `gritty send`/`receive` run in the session, in either direction (params say which);
+  // no switch: nothing moves until a person on the laptop runs the other half there
+  transfer: { opener: 'session', switches: [], rate: { burst: 8, opens: 2, perMs: SECOND_MS } },
 } as const satisfies Record<string, ChannelPolicy>;
 
 export type ChannelKind = keyof typeof POLICY;

@@ -11,10 +11,11 @@ import type { SocketKeeper } from './socket-keeper.js';
 
 /**
  * Kinds a helper run inside the session may ask for through its service socket:
- * `gritty open` (open-url), `gritty lf` (one lf-conn per connection) and `gritty rf`
- * (rf-listen). The agent is served by the session's own agent socket.
+ * `gritty open` (open-url), `gritty lf` (one lf-conn per connection), `gritty rf`
+ * (rf-listen) and `gritty send`/`receive` (transfer). The agent is served by the
+ * session's own agent socket.
  */
-const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'lf-conn', 'rf-listen']);
+const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'lf-conn', 'rf-listen', 'transfer']);
 
 /** The per-session sockets in the daemon's private dir. */
 export function sessionSocketPaths(socketDir: string, id: string): { service: string; agent: string } {

@@ -1,6 +1,9 @@
 import { GrittyError } from '../../relay/errors.js';
 import { MAX_SESSION_ID_CHARS } from '../../relay/messages.js';
+import { ensurePrivateDir } from '../../relay/secure-socket.js';
 import { AttachClient, type AttachOptions } from '../attach.js';
+import { AttachedSocket } from '../attached-socket.js';
+import { TransferRoom } from '../transfer-room.js';
 import { laptopForwarding } from '../../forward/laptop.js';
 import type { CliOverrides } from '../config.js';
 import type { CliContext, Options } from '../context.js';
@@ -50,6 +53,18 @@ function enclosingSession(): string | undefined {
   return id !== undefined && id !== '' && id.length <= MAX_SESSION_ID_CHARS ? id : undefined;
 }
 
+/** The socket `gritty send`/`receive` on this machine find this client by; without it attaching still works. */
+async function openAttachedSocket(ctx: CliContext, host: string, room: TransferRoom, notice: (text: string) => void): Promise<AttachedSocket | undefined> {
+  const log = (line: string): void => ctx.log.info(line);
+  try {
+    ensurePrivateDir(ctx.paths.socketDir);
+    return await AttachedSocket.open({ socketDir: ctx.paths.socketDir, host, room, notice, log });
+  } catch (err) {
+    ctx.log.warn(`gritty send/receive on this machine cannot reach this client: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Runs the attach loop and prints how it ended. */
 export async function runAttached(
   ctx: CliContext,
@@ -62,6 +77,7 @@ export async function runAttached(
   const settings = ctx.settings(host, sessionOverrides(options));
   // from here the terminal is raw: only the status line may appear on it
   ctx.log.quiet();
+  const room = new TransferRoom();
   const forwarding = laptopForwarding({
     switches: {
       'forward-agent': settings.forwardAgent,
@@ -74,7 +90,9 @@ export async function runAttached(
     oauth: { flowMs: settings.oauthTimeoutMs, idleMs: settings.oauthTunnelIdleTimeoutMs },
     open: (kind, params) => client.openChannel(kind, params),
     log: (line) => ctx.log.info(line),
+    transfer: room.accept,
   });
+  const helpers = await openAttachedSocket(ctx, host, room, (text) => client.notice(text));
   const client: AttachClient = new AttachClient({
     first,
     host,
@@ -86,8 +104,11 @@ export async function runAttached(
     heartbeat: { intervalMs: settings.heartbeatIntervalMs, timeoutMs: settings.heartbeatTimeoutMs },
     acceptor: forwarding.accept,
     from: enclosingSession(),
+    onAttached: (session) => helpers?.describe(session),
   });
   const ending = await client.run();
+  helpers?.close(`the gritty client attached to ${host} ended`);
+  room.close(`the gritty client attached to ${host} ended`);
   await forwarding.close();
   // bracketed lines are reports ([detached …], [session … exited]); anything else is an error
   if (ending.message !== undefined) process.stderr.write(ending.message.startsWith('[') ? `\r\n${ending.message}\n` : `\r\ngritty: ${ending.message}\n`);

@@ -13,7 +13,9 @@ import { localForward } from './local-forward.js';
 import { newSession } from './new-session.js';
 import { open } from './open.js';
 import { remoteForward } from './remote-forward.js';
+import { receive } from './receive.js';
 import { rename } from './rename.js';
+import { send } from './send.js';
 import { server } from './server.js';
 import { tail } from './tail.js';
 import { tunnels } from './tunnels.js';
@@ -31,6 +33,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   disconnect,
   tunnels,
   open,
+  send,
+  receive,
   localForward,
   remoteForward,
   server,
