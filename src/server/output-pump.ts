@@ -53,7 +53,9 @@ export class OutputPump {
       const offset = this.cursor;
       const data = this.ring.read(offset, OUTPUT_CHUNK_BYTES);
       this.cursor += data.length;
-      if (!this.conn.send({ type: 'output', offset, data, ack: this.events.takeAck?.() })) {
+      const ack = this.events.takeAck?.();
+      // an absent ack is left out, not sent as nil: most output frames carry none
+      if (!this.conn.send(ack === undefined ? { type: 'output', offset, data } : { type: 'output', offset, data, ack })) {
         this.waitingForDrain = true;
         this.conn.onDrain(() => {
           this.waitingForDrain = false;
