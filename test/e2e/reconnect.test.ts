@@ -61,10 +61,11 @@ test('~R during output reconnects on a new connection and every line arrives onc
   t.escape('R');
   writeFileSync(rest, '');
 
-  // the old connection is gone and a new one took its place
+  // the old connection is gone and a new one took its place (the client's listening socket for
+  // laptop-side helpers, attached-<pid>.sock, stays)
   await waitFor(() => {
     const now = socketsOf(client);
-    return now.size > 0 && [...before].every((s) => !now.has(s));
+    return [...before].some((s) => !now.has(s)) && [...now].some((s) => !before.has(s));
   }, { what: 'the client to reconnect on a new socket' });
   await t.waitFor((s) => s.includes('FLOW-DONE') && lastRow(s) === INNER_PROMPT.trim(), { timeoutMs: 30_000 });
 
