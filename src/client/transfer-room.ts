@@ -89,6 +89,8 @@ export class TransferRoom {
   }
 
   private arrive(waiter: SessionWaiter): void {
+    // a waiting channel is ended with a reason for the session's side; here nobody else listens for it
+    waiter.channel.on('error', () => undefined);
     if (this.closedBecause !== undefined) {
       waiter.channel.destroy(new Error(this.closedBecause));
       return;
