@@ -154,6 +154,9 @@ export class ChannelMux implements ChannelCarrier {
       }
       if (channel.eofOut === 'sent' && !entry.eof) channel.eofOut = 'pending';
     }
+    // an acknowledgement sent just before the link died may never have arrived: say it again,
+    // or a peer whose window it would have opened waits for it forever
+    for (const channel of this.channels.values()) channel.reported = { offset: -1, eof: false };
     this.flushAcks();
     this.pump();
   }

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
-import { CHANNEL_WINDOW_BYTES, ChannelMux, type ChannelAcceptor } from '../../src/relay/channel-mux.js';
+import { CHANNEL_WINDOW_BYTES, ChannelMux, type ChannelAcceptor, type ChannelLink } from '../../src/relay/channel-mux.js';
 import type { Connection } from '../../src/relay/connection.js';
 import { isGrittyError } from '../../src/relay/errors.js';
+import type { Message } from '../../src/relay/messages.js';
 import { linkPair } from '../helpers/link-pair.js';
 import { waitFor } from '../helpers/protocol.js';
 
@@ -187,5 +188,60 @@ describe('ChannelMux over a real socket', () => {
     await waitFor(() => errors.length === 2 && localErrors.length === 2);
     expect(new Set([...errors, ...localErrors])).toEqual(new Set(['session work was taken over by desktop']));
     expect(laptop.size).toBe(0);
+  });
+});
+
+describe('ChannelMux over a link that loses frames', () => {
+  /** A link whose frames the test delivers, or drops, by hand. */
+  function handLink(): { link: ChannelLink; sent: Message[] } {
+    const sent: Message[] = [];
+    return { sent, link: { send: (msg) => void sent.push(msg), bulkReady: () => true, whenBulkReady: (cb) => queueMicrotask(cb) } };
+  }
+
+  async function deliver(from: Message[], to: ChannelMux, keep: (msg: Message) => boolean = () => true): Promise<void> {
+    for (let rounds = 0; rounds < 50 && from.length > 0; rounds++) {
+      for (const msg of from.splice(0)) if (keep(msg)) to.handle(msg);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  test('an acknowledgement lost with the link is said again on resume, so a sender with a full window goes on', async () => {
+    let reader: Duplex | undefined;
+    const session = new ChannelMux('session', async () => (stream) => {
+      reader = stream;
+      stream.resume();
+    });
+    const laptop = new ChannelMux('laptop', echo);
+    const [s1, l1] = [handLink(), handLink()];
+    session.attachLink(s1.link);
+    laptop.attachLink(l1.link);
+    const opening = laptop.open('sink', {});
+    await deliver(l1.sent, session);
+    await deliver(s1.sent, laptop);
+    const stream = await opening;
+    let received = 0;
+    reader!.on('data', (chunk: Buffer) => (received += chunk.length));
+
+    // a whole window goes over and is read, but every acknowledgement of it is lost with the link
+    stream.write(Buffer.alloc(CHANNEL_WINDOW_BYTES, 7));
+    await deliver(l1.sent, session);
+    await deliver(s1.sent, laptop, (msg) => msg.type !== 'ack');
+    expect(received).toBe(CHANNEL_WINDOW_BYTES);
+
+    session.detachLink();
+    laptop.detachLink();
+    const [s2, l2] = [handLink(), handLink()];
+    const sessionState = session.state();
+    const laptopState = laptop.state();
+    session.attachLink(s2.link);
+    laptop.attachLink(l2.link);
+    session.resume(laptopState);
+    laptop.resume(sessionState);
+    stream.write(Buffer.alloc(1000, 8));
+    for (let i = 0; i < 5; i++) {
+      await deliver(s2.sent, laptop);
+      await deliver(l2.sent, session);
+    }
+    expect(received).toBe(CHANNEL_WINDOW_BYTES + 1000);
   });
 });
