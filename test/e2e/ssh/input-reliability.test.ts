@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { signalAll } from '../../helpers/processes.js';
 import { RemoteWorlds, fullHistory, startClient } from '../../helpers/remote-world.js';
-import { tunnelSshes } from '../../helpers/sshd.js';
-import { INNER_PROMPT } from '../../helpers/terminal.js';
+import type { GrittyEnv } from '../../helpers/daemon.js';
+import { tunnelSshes, type Sshd } from '../../helpers/sshd.js';
+import { INNER_PROMPT, type TmuxTerminal } from '../../helpers/terminal.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let worlds: RemoteWorlds | undefined;
@@ -13,6 +14,16 @@ afterEach(() => {
   worlds?.cleanup();
   worlds = undefined;
 });
+
+/** A laptop attached to devbox:work (a bare bash) through a private sshd, at its prompt. */
+async function attachedOverSsh(options: { cols: number; transport?: 'pipe' | 'tcp' }): Promise<{ laptop: GrittyEnv; term: TmuxTerminal; sshd: Sshd }> {
+  worlds = RemoteWorlds.start({ transport: options.transport });
+  const laptop = worlds.laptop();
+  const term = await worlds.terminal(laptop, { cols: options.cols });
+  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
+  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
+  return { laptop, term, sshd: worlds.sshd };
+}
 
 /** Bytes in the pasted line: more than the input window, so part of it is in flight when the tunnel dies. */
 const PASTE_BYTES = 600 * 1024;
@@ -29,11 +40,7 @@ function bytesRead(pid: number): number {
 }
 
 test('a long line pasted into a silent network, whose tunnel ssh is then killed with -9, reaches the shell exactly: the same bytes, none lost or doubled', async () => {
-  worlds = RemoteWorlds.start();
-  const laptop = worlds.laptop();
-  const term = await worlds.terminal(laptop, { cols: 120 });
-  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
-  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
+  const { laptop, term, sshd } = await attachedOverSsh({ cols: 120 });
 
   // one line, no newline and no ~ (the escape key): base64 letters only
   const paste = Buffer.from(randomBytes((PASTE_BYTES * 3) / 4).toString('base64').replace(/[+/=]/g, 'x'));
@@ -49,7 +56,7 @@ test('a long line pasted into a silent network, whose tunnel ssh is then killed 
   const [ssh] = tunnelSshes(laptop);
   expect(ssh).toBeDefined();
   signalAll(
-    worlds.sshd.sshdServing(ssh!.pid).map((p) => p.pid),
+    sshd.sshdServing(ssh!.pid).map((p) => p.pid),
     'SIGSTOP',
   );
   const before = bytesRead(ssh!.pid);
@@ -67,14 +74,10 @@ test('a long line pasted into a silent network, whose tunnel ssh is then killed 
 });
 
 test('a line typed once, just after the network went silent, runs exactly once when the link is replaced', async () => {
-  worlds = RemoteWorlds.start();
-  const laptop = worlds.laptop();
-  const term = await worlds.terminal(laptop, { cols: 100 });
-  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
-  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
+  const { laptop, term, sshd } = await attachedOverSsh({ cols: 100 });
   const marker = join(laptop.root, 'ran');
   const [ssh] = tunnelSshes(laptop);
-  const serving = worlds.sshd.sshdServing(ssh!.pid);
+  const serving = sshd.sshdServing(ssh!.pid);
   expect(serving.length).toBeGreaterThan(0);
 
   signalAll(
@@ -93,12 +96,7 @@ test('a line typed once, just after the network went silent, runs exactly once w
 });
 
 test('a line typed into a network that drops every packet (iptables DROP) is noticed, and runs exactly once when the network is back', async () => {
-  worlds = RemoteWorlds.start({ transport: 'tcp' });
-  const sshd = worlds.sshd;
-  const laptop = worlds.laptop();
-  const term = await worlds.terminal(laptop, { cols: 100 });
-  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
-  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
+  const { laptop, term, sshd } = await attachedOverSsh({ cols: 100, transport: 'tcp' });
   const marker = join(laptop.root, 'ran');
   const [ssh] = tunnelSshes(laptop);
   expect(ssh).toBeDefined();
@@ -116,12 +114,7 @@ test('a line typed into a network that drops every packet (iptables DROP) is not
 });
 
 test('typing past the hold while the network is down is dropped with a note on the status line, and exactly what was held arrives', async () => {
-  worlds = RemoteWorlds.start({ transport: 'tcp' });
-  const sshd = worlds.sshd;
-  const laptop = worlds.laptop();
-  const term = await worlds.terminal(laptop, { cols: 200 });
-  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
-  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
+  const { laptop, term, sshd } = await attachedOverSsh({ cols: 200, transport: 'tcp' });
   const held = 1 << 20;
   const paste = Buffer.from(randomBytes(((held * 3) / 2 * 3) / 4).toString('base64').replace(/[+/=]/g, 'x'));
   const pasteFile = join(laptop.root, 'paste.txt');
