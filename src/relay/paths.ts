@@ -33,6 +33,11 @@ export function paths(env: Env = process.env): Paths {
   return { socketDir: dir, ctlSocket: join(dir, 'ctl.sock'), stateDir: stateDir(env), configFile: configFile(env) };
 }
 
+/** A session's own sockets in the daemon's private dir: for helpers run inside it, and its ssh-agent. */
+export function sessionSocketPaths(socketDir: string, sessionId: string): { service: string; agent: string } {
+  return { service: join(socketDir, `svc-${sessionId}.sock`), agent: join(socketDir, `agent-${sessionId}.sock`) };
+}
+
 export function daemonLogFile(state: string): string {
   return join(state, 'daemon.log');
 }

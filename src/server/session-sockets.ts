@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { agentConnections } from '../forward/agent/session-side.js';
 import { port, readParams } from '../forward/params.js';
@@ -16,11 +15,6 @@ import type { SocketKeeper } from './socket-keeper.js';
  * session's own agent socket.
  */
 const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'lf-conn', 'rf-listen', 'transfer']);
-
-/** The per-session sockets in the daemon's private dir. */
-export function sessionSocketPaths(socketDir: string, id: string): { service: string; agent: string } {
-  return { service: join(socketDir, `svc-${id}.sock`), agent: join(socketDir, `agent-${id}.sock`) };
-}
 
 export interface SessionSocketsOptions {
   paths: { service: string; agent: string };

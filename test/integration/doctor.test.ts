@@ -5,7 +5,7 @@ import { PROTOCOL_VERSION } from '../../src/relay/messages.js';
 import { afterEach, expect, test } from 'vitest';
 import { LOG_CAP_BYTES } from '../../src/relay/log.js';
 import { processStartTime } from '../../src/relay/process-identity.js';
-import { makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
+import { GRITTY_BIN, makeGrittyEnv, type GrittyEnv } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Finding {
@@ -111,13 +111,27 @@ test('--fix leaves an orphaned server that still has shells, and says how to end
   process.kill(pid, 'SIGTERM');
 }, 120_000);
 
-test('inside a session, an SSH_AUTH_SOCK or BROWSER that is not gritty\'s is a problem', () => {
+test('inside a session, an SSH_AUTH_SOCK or BROWSER that is not this session\'s is a problem', () => {
   const w = (world = makeGrittyEnv());
   const r = w.run(['doctor'], { env: { GRITTY_SESSION: 'abc', SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1', BROWSER: 'firefox', TMUX: undefined } });
   expect(r.status).toBe(1);
-  expect(r.stdout).toMatch(/^PROBLEM session: SSH_AUTH_SOCK is \/tmp\/ssh-x\/agent\.1, not gritty's agent socket; /m);
+  expect(r.stdout).toMatch(/^PROBLEM session: SSH_AUTH_SOCK is \/tmp\/ssh-x\/agent\.1, not this session's agent socket; /m);
   expect(r.stdout).toMatch(/^PROBLEM session: BROWSER is firefox, not gritty's opener; /m);
+  const otherSession = join(w.socketDir, 'agent-def.sock');
+  const stale = w.run(['doctor'], { env: { GRITTY_SESSION: 'abc', GRITTY_SOCK: join(w.socketDir, 'svc-abc.sock'), SSH_AUTH_SOCK: otherSession, BROWSER: 'gritty open', TMUX: undefined } });
+  expect(stale.stdout).toContain(`PROBLEM session: SSH_AUTH_SOCK is ${otherSession}, not this session's agent socket ${join(w.socketDir, 'agent-abc.sock')}; `);
+  expect(stale.stdout).toMatch(/^PROBLEM session: BROWSER is gritty open, not gritty's opener; /m);
 });
+
+test('doctor run inside a real session finds its agent socket and opener', async () => {
+  const w = (world = makeGrittyEnv());
+  const out = join(w.root, 'doctor.json');
+  const command = `TMUX= ${process.execPath} ${GRITTY_BIN} doctor --json > ${out}.part; mv ${out}.part ${out}; sleep 600`;
+  expect(w.run(['new', '-d', 'local:doc', '-c', command]).status).toBe(0);
+  const findings = await waitFor(() => (existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Finding[]) : undefined), { timeoutMs: 60_000, what: 'doctor to run inside the session' });
+  const session = findings.filter((f) => f.check === 'session');
+  expect(session.map((f) => `${f.status} ${f.message}`)).toEqual(['ok SSH_AUTH_SOCK is this session\'s agent socket', 'ok BROWSER is gritty\'s']);
+}, 120_000);
 
 test('inside tmux in a session, a tmux that drops OSC 52 or the agent socket is a problem', () => {
   const w = (world = makeGrittyEnv());
@@ -130,7 +144,7 @@ test('inside tmux in a session, a tmux that drops OSC 52 or the agent socket is 
   try {
     tmux('set-option', '-g', 'set-clipboard', 'off');
     tmux('set-option', '-g', 'update-environment', 'DISPLAY');
-    const session = { GRITTY_SESSION: 'abc', SSH_AUTH_SOCK: join(w.socketDir, 'agent.sock'), BROWSER: 'gritty open', TMUX: `${socket},1,0` };
+    const session = { GRITTY_SESSION: 'abc', GRITTY_SOCK: join(w.socketDir, 'svc-abc.sock'), SSH_AUTH_SOCK: join(w.socketDir, 'agent-abc.sock'), BROWSER: `${GRITTY_BIN} open`, TMUX: `${socket},1,0` };
     const bad = w.run(['doctor'], { env: session });
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/^PROBLEM tmux: set-clipboard is off: OSC 52 copies will not reach your terminal; tmux set -g set-clipboard on$/m);

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, chmodSync, constants, lstatSync, renameSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { LOG_CAP_BYTES } from '../../relay/log.js';
+import { sessionSocketPaths } from '../../relay/paths.js';
 import { PROTOCOL_VERSION } from '../../relay/messages.js';
 import { printable } from '../../relay/printable.js';
 import { checkPrivateDir } from '../../relay/secure-socket.js';
@@ -151,18 +152,35 @@ function orphans(socketDir: string, fix: boolean): Finding[] {
 
 /** Inside a session: are gritty's forwards what the shell and tmux see? */
 function insideSession(env: NodeJS.ProcessEnv = process.env): Finding[] {
-  if (env.GRITTY_SESSION === undefined) return [];
+  const session = env.GRITTY_SESSION;
+  if (session === undefined) return [];
   const found: Finding[] = [];
+  const service = env.GRITTY_SOCK;
   const agent = env.SSH_AUTH_SOCK;
-  if (agent === undefined || !agent.includes('gritty')) {
-    found.push({ check: 'session', status: 'problem', message: `SSH_AUTH_SOCK is ${agent === undefined ? 'unset' : printable(agent)}, not gritty's agent socket`, advice: 'attach with forward-agent on, or check your shell rc files do not reset it' });
-  } else found.push({ check: 'session', status: 'ok', message: 'SSH_AUTH_SOCK is gritty\'s' });
+  const expected = service === undefined ? undefined : sessionSocketPaths(dirname(service), session).agent;
+  if (agent === undefined || agent !== expected) {
+    found.push({ check: 'session', status: 'problem', message: `SSH_AUTH_SOCK is ${agent === undefined ? 'unset' : printable(agent)}, not this session's agent socket${expected === undefined ? '' : ` ${printable(expected)}`}`, advice: 'attach with forward-agent on, or check your shell rc files do not reset it' });
+  } else found.push({ check: 'session', status: 'ok', message: 'SSH_AUTH_SOCK is this session\'s agent socket' });
   const browser = env.BROWSER;
-  if (browser === undefined || !browser.includes('gritty')) {
+  if (browser === undefined || !isGrittyOpen(browser)) {
     found.push({ check: 'session', status: 'problem', message: `BROWSER is ${browser === undefined ? 'unset' : printable(browser)}, not gritty's opener`, advice: 'attach with forward-open on, or check your shell rc files do not reset it' });
   } else found.push({ check: 'session', status: 'ok', message: 'BROWSER is gritty\'s' });
   if (env.TMUX !== undefined) found.push(...tmuxChecks());
   return found;
+}
+
+/** The daemon sets BROWSER to "<its gritty executable> open". */
+function isGrittyOpen(browser: string): boolean {
+  const suffix = ' open';
+  if (!browser.endsWith(suffix)) return false;
+  const program = browser.slice(0, -suffix.length);
+  if (basename(program) !== 'gritty') return false;
+  try {
+    accessSync(program, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function tmuxChecks(): Finding[] {
