@@ -1,6 +1,7 @@
 import type { EchoResult } from './echo.js';
 import type { LsTimeResult } from './ls-time.js';
 import { renderLink, type LinkResults } from './report-link.js';
+import { cpuTable, echoSpreadTable, issue11Targets, renderBusy, throughputSpreadTable, type BusyResults } from './report-perf.js';
 import { renderOverSsh, type OverSshResults } from './report-ssh.js';
 import { fixed, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
@@ -24,6 +25,8 @@ export interface Results {
   settings: string[];
   throughput: ThroughputResult[];
   echo: EchoResult[];
+  /** gritty beside other sessions streaming output (issue 11), or why it did not run. */
+  busy: BusyResults | string;
   memory: MemoryRow[];
   ls: LsRow[];
   /** Peers that could not run, and why. */
@@ -62,31 +65,6 @@ function targets(r: Results): string[] {
     `| Throughput at least dtach's | gritty ${fixed(g && g.medianBytesPerSec / MB, 1)} MB/s vs dtach ${fixed(d && d.medianBytesPerSec / MB, 1)} MB/s (${ratio(g?.medianBytesPerSec, d?.medianBytesPerSec)}) | ${verdict(g && d && g.medianBytesPerSec >= d.medianBytesPerSec)} |`,
     `| Echo p50 at most ${ECHO_P50_BUDGET_MS} ms above a bare PTY | gritty p50 ${fixed(ge?.p50Ms, 3)} ms, bare ${fixed(be?.p50Ms, 3)} ms: +${fixed(echoOver, 3)} ms | ${verdict(echoOver === undefined ? undefined : echoOver <= ECHO_P50_BUDGET_MS)} |`,
     `| \`gritty ls\` under ${LS_BUDGET_MS} ms | ${worstLs === undefined ? 'n/a' : `${fixed(worstLs, 1)} ms (slowest of ${r.ls.map((row) => row.sessions).join(' and ')} sessions)`} | ${verdict(worstLs === undefined ? undefined : worstLs < LS_BUDGET_MS)} |`,
-  ];
-}
-
-function throughputTable(rows: ThroughputResult[]): string[] {
-  const bare = find(rows, 'bare PTY');
-  const gritty = find(rows, 'gritty');
-  return [
-    '| Peer | Payload MB/s (median) | Runs (MB/s) | ÷ bare PTY | gritty ÷ this | MB/s reaching the terminal |',
-    '|---|---:|---|---:|---:|---:|',
-    ...rows.map(
-      (t) =>
-        `| ${t.peer} | ${fixed(t.medianBytesPerSec / MB, 1)} | ${t.runs.map((v) => (v / MB).toFixed(0)).join(', ')} | ${ratio(t.medianBytesPerSec, bare?.medianBytesPerSec)} | ${ratio(gritty?.medianBytesPerSec, t.medianBytesPerSec)} | ${fixed(t.medianDeliveredPerSec / MB, 1)} |`,
-    ),
-  ];
-}
-
-function echoTable(rows: EchoResult[]): string[] {
-  const bare = find(rows, 'bare PTY');
-  return [
-    '| Peer | p50 ms | p99 ms | mean ms | p50 − bare PTY | p50 ÷ bare PTY |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (e) =>
-        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${bare === undefined ? 'n/a' : `+${fixed(e.p50Ms - bare.p50Ms, 3)}`} | ${ratio(e.p50Ms, bare?.p50Ms)} |`,
-    ),
   ];
 }
 
@@ -153,13 +131,25 @@ export function renderReport(r: Results, analysis: string): string {
     '',
     ...targets(r),
     '',
+    '## Targets (issue 11)',
+    '',
+    ...issue11Targets({ throughput: r.throughput, echo: r.echo, sshThroughput: typeof r.overSsh === 'string' ? [] : r.overSsh.throughput, memory: r.memory, busy: r.busy }),
+    '',
     '## Output throughput',
     '',
-    ...throughputTable(r.throughput),
+    ...throughputSpreadTable(r.throughput, 'bare PTY', 'gritty'),
+    '',
+    '### CPU per MiB by process',
+    '',
+    ...cpuTable(r.throughput),
     '',
     '## Keystroke echo round trip',
     '',
-    ...echoTable(r.echo),
+    ...echoSpreadTable(r.echo, 'bare PTY'),
+    '',
+    '## While other sessions stream output (issue 11)',
+    '',
+    ...renderBusy(r.busy),
     '',
     '## Daemon memory',
     '',
