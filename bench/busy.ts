@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { cpuMsOf } from './cpu.js';
 import { GrittyWorld } from './gritty-world.js';
 import { grittyProcesses, type Peer, type PeerSession } from './peers.js';
 import { descendantsOf, signalAll } from './processes.js';
@@ -26,6 +27,14 @@ const CREATE_CONCURRENCY = 4;
 const PHASE_SETTLE_MS = 300;
 /** One line of the load: 8 digits, a space, 70 dashes and a newline, 80 bytes. */
 const LINE_FILL = 70;
+/** How long the load's own cost is measured, with nothing else asked of the daemon. */
+export const LOAD_SAMPLE_MS = 2_000;
+
+/** What the load alone costs, in percent of one core: the daemon's share, and the printers' own. */
+export interface LoadCost {
+  daemonPercent: number;
+  printersPercent: number;
+}
 
 function loadCommand(linesPerSec: number): string {
   const interval = (1 / linesPerSec).toFixed(4);
@@ -38,6 +47,7 @@ export class BusyDaemon {
   private load: number[] = [];
   private streaming = true;
   private count = 0;
+  loadCost: LoadCost | undefined;
 
   private constructor(readonly options: BusyOptions) {}
 
@@ -56,11 +66,22 @@ export class BusyDaemon {
         .filter((p) => p.exe === 'perl')
         .map((p) => p.pid);
       if (busy.load.length !== options.sessions) throw new Error(`found ${busy.load.length} load processes, expected ${options.sessions}`);
+      busy.loadCost = await busy.measureLoad();
       return busy;
     } catch (err) {
       busy.dispose();
       throw err;
     }
+  }
+
+  private async measureLoad(): Promise<LoadCost> {
+    const daemon = this.world.serverPid();
+    const printers = (): number => this.load.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+    await sleep(PHASE_SETTLE_MS);
+    const before = { daemon: cpuMsOf(daemon), printers: printers() };
+    await sleep(LOAD_SAMPLE_MS);
+    const percent = (ms: number): number => (ms / LOAD_SAMPLE_MS) * 100;
+    return { daemonPercent: percent(cpuMsOf(daemon) - before.daemon), printersPercent: percent(printers() - before.printers) };
   }
 
   peers(): Peer[] {

@@ -1,5 +1,5 @@
 import type { EchoResult } from './echo.js';
-import { busyPeerName } from './busy.js';
+import { busyPeerName, LOAD_SAMPLE_MS, type LoadCost } from './busy.js';
 import { fixed, ratio, spreadCell } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -8,6 +8,8 @@ import type { ThroughputResult } from './throughput.js';
 export interface BusyResults {
   sessions: number;
   linesPerSec: number;
+  /** What the load alone cost before anything was measured. */
+  loadCost: LoadCost;
   throughput: ThroughputResult[];
   echo: EchoResult[];
 }
@@ -45,6 +47,15 @@ function both<T>(a: T | undefined, b: T | undefined): [T, T] | undefined {
   return a === undefined || b === undefined ? undefined : [a, b];
 }
 
+function cpuSum(t: ThroughputResult | undefined): number | undefined {
+  return t === undefined || t.cpu.length === 0 ? undefined : t.cpu.reduce((a, c) => a + c.msPerMiB, 0);
+}
+
+/** "; CPU 160 vs 45 ms/MiB on the whole path": where a throughput ratio comes from. */
+function cpuVersus(pair: [ThroughputResult, ThroughputResult] | undefined): string {
+  return pair === undefined ? '' : `; CPU on the whole path ${fixed(cpuSum(pair[0]), 1)} vs ${fixed(cpuSum(pair[1]), 1)} ms/MiB`;
+}
+
 function busySummary(busy: BusyResults | string): string {
   if (typeof busy === 'string') return `not measured: ${busy}`;
   const on = busyPeerName(busy.sessions, true);
@@ -66,8 +77,8 @@ export function issue11Targets(r: PerfInputs): string[] {
   return [
     '| Target | Measured | |',
     '|---|---|---|',
-    `| Local throughput at least ${LOCAL_THROUGHPUT_SHARE.toFixed(1)}× dtach's | gritty ${fixed(tp && tp[0].medianBytesPerSec / MB, 1)} MB/s vs dtach ${fixed(tp && tp[1].medianBytesPerSec / MB, 1)} MB/s (${ratio(tp?.[0].medianBytesPerSec, tp?.[1].medianBytesPerSec)}) | ${verdict(tp && tp[0].medianBytesPerSec >= LOCAL_THROUGHPUT_SHARE * tp[1].medianBytesPerSec)} |`,
-    `| Throughput over ssh at least ${SSH_THROUGHPUT_SHARE}× plain \`ssh -tt\` | gritty ${fixed(ssh && ssh[0].medianBytesPerSec / MB, 1)} MB/s vs plain ssh ${fixed(ssh && ssh[1].medianBytesPerSec / MB, 1)} MB/s (${ratio(ssh?.[0].medianBytesPerSec, ssh?.[1].medianBytesPerSec)}) | ${verdict(ssh && ssh[0].medianBytesPerSec >= SSH_THROUGHPUT_SHARE * ssh[1].medianBytesPerSec)} |`,
+    `| Local throughput at least ${LOCAL_THROUGHPUT_SHARE.toFixed(1)}× dtach's | gritty ${fixed(tp && tp[0].medianBytesPerSec / MB, 1)} MB/s vs dtach ${fixed(tp && tp[1].medianBytesPerSec / MB, 1)} MB/s (${ratio(tp?.[0].medianBytesPerSec, tp?.[1].medianBytesPerSec)})${cpuVersus(tp)} | ${verdict(tp && tp[0].medianBytesPerSec >= LOCAL_THROUGHPUT_SHARE * tp[1].medianBytesPerSec)} |`,
+    `| Throughput over ssh at least ${SSH_THROUGHPUT_SHARE}× plain \`ssh -tt\` | gritty ${fixed(ssh && ssh[0].medianBytesPerSec / MB, 1)} MB/s vs plain ssh ${fixed(ssh && ssh[1].medianBytesPerSec / MB, 1)} MB/s (${ratio(ssh?.[0].medianBytesPerSec, ssh?.[1].medianBytesPerSec)})${cpuVersus(ssh)} | ${verdict(ssh && ssh[0].medianBytesPerSec >= SSH_THROUGHPUT_SHARE * ssh[1].medianBytesPerSec)} |`,
     `| Echo p50 overhead over a bare PTY at most ${ECHO_OVERHEAD_SHARE}× dtach's | gritty +${fixed(overheads?.gritty, 3)} ms, dtach +${fixed(overheads?.dtach, 3)} ms over bare ${fixed(bare?.p50Ms, 3)} ms (${ratio(overheads?.gritty, overheads?.dtach)}) | ${verdict(overheads && overheads.gritty <= ECHO_OVERHEAD_SHARE * overheads.dtach)} |`,
     `| Echo p99 at most ${ECHO_P99_OVER_P50}× gritty's own p50 | p99 ${fixed(ge?.p99Ms, 3)} ms, p50 ${fixed(ge?.p50Ms, 3)} ms (${ratio(ge?.p99Ms, ge?.p50Ms)}) | ${verdict(ge && ge.p99Ms <= ECHO_P99_OVER_P50 * ge.p50Ms)} |`,
     `| Daemon with one idle session at most ${ONE_SESSION_RSS_MIB} MiB RSS | ${fixed(one && one / 1024, 1)} MiB | ${verdict(one === undefined ? undefined : one <= ONE_SESSION_RSS_MIB * 1024)} |`,
@@ -121,7 +132,7 @@ export function renderBusy(busy: BusyResults | string): string[] {
   if (typeof busy === 'string') return [`Not measured: ${busy}`];
   const silent = busyPeerName(busy.sessions, false);
   return [
-    `One daemon, ${busy.sessions} other sessions (none attached) each printing ${busy.linesPerSec} lines of 80 bytes per second (${fixed((busy.sessions * busy.linesPerSec * 80) / 1024, 0)} KiB/s into the daemon in all); the measured session's turns alternate between the load running and the load stopped (SIGSTOP).`,
+    `One daemon, ${busy.sessions} other sessions (none attached) each printing ${busy.linesPerSec} lines of 80 bytes per second (${fixed((busy.sessions * busy.linesPerSec * 80) / 1024, 0)} KiB/s into the daemon in all); the measured session's turns alternate between the load running and the load stopped (SIGSTOP). The load alone, with nothing attached, kept the daemon ${fixed(busy.loadCost.daemonPercent, 0)}% of a core busy and its printers ${fixed(busy.loadCost.printersPercent, 0)}% (over ${LOAD_SAMPLE_MS / 1000} s before the runs).`,
     '',
     ...throughputSpreadTable(busy.throughput, silent),
     '',

@@ -35,7 +35,7 @@ const settings = {
   sessions: Number(process.env.BENCH_SESSIONS ?? 100),
   /** The busy daemon (issue 11): other sessions streaming beside the measured one, and each one's lines per second. */
   busySessions: Number(process.env.BENCH_BUSY_SESSIONS ?? 50),
-  busyLinesPerSec: Number(process.env.BENCH_BUSY_LINES_PER_SEC ?? 100),
+  busyLinesPerSec: Number(process.env.BENCH_BUSY_LINES_PER_SEC ?? 50),
   only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,busy,memory,ls,ssh,recovery,silent-typing,forward-echo,forward-throughput').split(',')),
   /** Samples of the slow recovery benchmarks: a silent network waits out the 15 s heartbeat timeout, a wake sleeps 20 s. */
   killedSamples: Number(process.env.BENCH_KILLED_SAMPLES ?? 5),
@@ -103,7 +103,8 @@ async function busyAll(skipped: string[]): Promise<BusyResults | string> {
   }
   try {
     const peers = busy.peers();
-    return { ...busy.options, throughput: await throughputAll(peers, skipped), echo: await echoAll(peers, skipped) };
+    log(`  the load alone: daemon ${busy.loadCost!.daemonPercent.toFixed(0)}% of a core, its printers ${busy.loadCost!.printersPercent.toFixed(0)}%`);
+    return { ...busy.options, loadCost: busy.loadCost!, throughput: await throughputAll(peers, skipped), echo: await echoAll(peers, skipped) };
   } finally {
     busy.dispose();
   }
