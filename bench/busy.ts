@@ -29,6 +29,8 @@ const PHASE_SETTLE_MS = 300;
 const LINE_FILL = 70;
 /** How long the load's own cost is measured, with nothing else asked of the daemon. */
 export const LOAD_SAMPLE_MS = 2_000;
+/** Before that, time for the daemon to finish setting up the sessions just created. */
+const LOAD_SETTLE_MS = 1_000;
 
 /** What the load alone costs, in percent of one core: the daemon's share, and the printers' own. */
 export interface LoadCost {
@@ -47,7 +49,6 @@ export class BusyDaemon {
   private load: number[] = [];
   private streaming = true;
   private count = 0;
-  loadCost: LoadCost | undefined;
 
   private constructor(readonly options: BusyOptions) {}
 
@@ -63,10 +64,9 @@ export class BusyDaemon {
         await Promise.all(batch);
       }
       busy.load = descendantsOf(busy.world.serverPid())
-        .filter((p) => p.exe === 'perl')
+        .filter((p) => p.exe.startsWith('perl'))
         .map((p) => p.pid);
       if (busy.load.length !== options.sessions) throw new Error(`found ${busy.load.length} load processes, expected ${options.sessions}`);
-      busy.loadCost = await busy.measureLoad();
       return busy;
     } catch (err) {
       busy.dispose();
@@ -74,10 +74,11 @@ export class BusyDaemon {
     }
   }
 
-  private async measureLoad(): Promise<LoadCost> {
+  /** What the load costs while nothing else is asked of the daemon. */
+  async measureLoad(): Promise<LoadCost> {
     const daemon = this.world.serverPid();
     const printers = (): number => this.load.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
-    await sleep(PHASE_SETTLE_MS);
+    await sleep(LOAD_SETTLE_MS);
     const before = { daemon: cpuMsOf(daemon), printers: printers() };
     await sleep(LOAD_SAMPLE_MS);
     const percent = (ms: number): number => (ms / LOAD_SAMPLE_MS) * 100;

@@ -47,6 +47,11 @@ function both<T>(a: T | undefined, b: T | undefined): [T, T] | undefined {
   return a === undefined || b === undefined ? undefined : [a, b];
 }
 
+/** "+0.310" or "−0.441". */
+function signed(value: number, digits: number): string {
+  return value < 0 ? `−${fixed(-value, digits)}` : `+${fixed(value, digits)}`;
+}
+
 function cpuSum(t: ThroughputResult | undefined): number | undefined {
   return t === undefined || t.cpu.length === 0 ? undefined : t.cpu.reduce((a, c) => a + c.msPerMiB, 0);
 }
@@ -109,7 +114,7 @@ export function echoSpreadTable(rows: EchoResult[], base: string): string[] {
     '|---|---:|---|---:|---:|---:|---:|',
     ...rows.map(
       (e) =>
-        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${spreadCell(e.roundP50, 1, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${floor === undefined ? 'n/a' : `+${fixed(e.p50Ms - floor.p50Ms, 3)}`} | ${ratio(e.p50Ms, floor?.p50Ms)} |`,
+        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${spreadCell(e.roundP50, 1, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${floor === undefined ? 'n/a' : signed(e.p50Ms - floor.p50Ms, 3)} | ${ratio(e.p50Ms, floor?.p50Ms)} |`,
     ),
   ];
 }

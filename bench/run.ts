@@ -102,9 +102,10 @@ async function busyAll(skipped: string[]): Promise<BusyResults | string> {
     return (err as Error).message;
   }
   try {
+    const loadCost = await busy.measureLoad();
+    log(`  the load alone: daemon ${loadCost.daemonPercent.toFixed(0)}% of a core, its printers ${loadCost.printersPercent.toFixed(0)}%`);
     const peers = busy.peers();
-    log(`  the load alone: daemon ${busy.loadCost!.daemonPercent.toFixed(0)}% of a core, its printers ${busy.loadCost!.printersPercent.toFixed(0)}%`);
-    return { ...busy.options, loadCost: busy.loadCost!, throughput: await throughputAll(peers, skipped), echo: await echoAll(peers, skipped) };
+    return { ...busy.options, loadCost, throughput: await throughputAll(peers, skipped), echo: await echoAll(peers, skipped) };
   } finally {
     busy.dispose();
   }
