@@ -54,6 +54,18 @@ function log(text: string): void {
   process.stderr.write(`[bench +${((Date.now() - benchStarted) / 1000).toFixed(0)}s] ${text}\n`);
 }
 
+/** Seconds each part took, for the report: what to shrink when the whole run grows too long. */
+const partSeconds: string[] = [];
+
+async function part<T>(name: string, measure: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await measure();
+  } finally {
+    partSeconds.push(`${name} ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
 function version(command: string): string {
   try {
     return execSync(command, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!.trim();
@@ -228,14 +240,14 @@ async function main(): Promise<void> {
         `over ssh: the same payload, runs and samples; time until usable: ${settings.killedSamples} killed-tunnel, ${settings.silentSamples} silent-network and ${settings.wakeSamples} wake samples`,
         `link and forwards: ${settings.silentSamples} silent-typing samples; echo beside a saturated forward: ${settings.echoSamples} samples per phase after 30 warm-up; forward throughput: one ${settings.forwardMB} MiB stream, ${settings.forwardRuns} timed runs per path after one warm-up`,
       ],
-      throughput: settings.only.has('throughput') ? await throughputAll(peers, skipped) : [],
-      echo: settings.only.has('echo') ? await echoAll(peers, skipped) : [],
-      busy: settings.only.has('busy') ? await busyAll(skipped) : 'left out by BENCH_ONLY',
-      ...(settings.only.has('memory') || settings.only.has('ls') ? await serversAll(skipped) : { memory: [], ls: [] }),
+      throughput: settings.only.has('throughput') ? await part('throughput', () => throughputAll(peers, skipped)) : [],
+      echo: settings.only.has('echo') ? await part('echo', () => echoAll(peers, skipped)) : [],
+      busy: settings.only.has('busy') ? await part('busy daemon', () => busyAll(skipped)) : 'left out by BENCH_ONLY',
+      ...(settings.only.has('memory') || settings.only.has('ls') ? await part('memory and ls', () => serversAll(skipped)) : { memory: [], ls: [] }),
       skipped,
-      ...(await overSsh(skipped)),
+      ...(await part('over ssh, recovery, link and forwards', () => overSsh(skipped))),
     };
-    results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; load average (1, 5, 15 min) ${loadAtStart} at the start, ${load()} at the end`);
+    results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s (${partSeconds.join(', ')}); load average (1, 5, 15 min) ${loadAtStart} at the start, ${load()} at the end`);
     const previous = existsSync(settings.out) ? readFileSync(settings.out, 'utf8') : undefined;
     writeFileSync(settings.out, renderReport(results, keptAnalysis(previous)));
     log(`wrote ${settings.out}`);
