@@ -76,6 +76,11 @@ export class OuterTerminal {
     });
   }
 
+  /** The pid of the program running in the terminal (the client). */
+  get pid(): number {
+    return this.pty.pid;
+  }
+
   write(data: string | Buffer): void {
     this.pty.write(typeof data === 'string' ? Buffer.from(data) : data);
   }

@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Account } from './cpu.js';
 import { GrittyWorld } from './gritty-world.js';
 import type { ClientCommand } from './outer-terminal.js';
+import { listProcesses } from './processes.js';
 
 /**
  * The things gritty is compared with, each able to run a shell script in a session and
@@ -13,6 +15,10 @@ import type { ClientCommand } from './outer-terminal.js';
 export interface PeerSession {
   /** Runs in the outer terminal: attaches to the session (or, for the bare PTY, is it). */
   client: ClientCommand;
+  /** The processes output crosses between the session's program and the outer terminal (beside the client, whose pid is `clientPid`), by role. */
+  processes(clientPid: number): Account[];
+  /** Runs before each of this session's turns in an interleaved benchmark (the busy scenario starts or stops its load here). */
+  beforeTurn?(): Promise<void>;
   close(): void;
 }
 
@@ -51,7 +57,7 @@ export class BarePeer implements Peer {
     return undefined;
   }
   async open(script: string): Promise<PeerSession> {
-    return { client: { file: 'sh', args: ['-c', script] }, close: () => {} };
+    return { client: { file: 'sh', args: ['-c', script] }, processes: () => [], close: () => {} };
   }
   dispose(): void {}
 }
@@ -73,6 +79,7 @@ export class GrittyPeer implements Peer {
     world.run(['new', '-d', '-c', `exec sh -c '${script.replaceAll("'", `'\\''`)}'`, target]);
     return {
       client: { ...world.argv(['attach', target]), env: world.env },
+      processes: (clientPid) => grittyProcesses(clientPid, world.serverPid()),
       close: () => {
         spawnSync(process.execPath, [...world.argv(['kill-session', target]).args], { env: world.env, timeout: 10_000 });
       },
@@ -83,6 +90,14 @@ export class GrittyPeer implements Peer {
     this.world?.cleanup();
     this.world = undefined;
   }
+}
+
+/** gritty's client and its daemon, the daemon split into main thread, screen worker and the rest. */
+export function grittyProcesses(clientPid: number, daemonPid: number): Account[] {
+  return [
+    { role: 'gritty client (`gritty attach`)', pids: [clientPid] },
+    { role: 'gritty daemon', pids: [daemonPid], busiestThread: 'screen worker (busiest other thread)' },
+  ];
 }
 
 /** dtach: `dtach -A` in the outer terminal starts the master (a separate process) and attaches to it. */
@@ -102,6 +117,10 @@ export class DtachPeer implements Peer {
     const pidFile = join(this.dir, `s${n}.pid`);
     return {
       client: { file: 'dtach', args: ['-A', socket, '-E', '-r', 'none', 'sh', '-c', `echo $$ > ${pidFile}; ${script}`] },
+      processes: (clientPid) => [
+        { role: 'dtach client', pids: [clientPid] },
+        { role: 'dtach master', pids: listProcesses().filter((p) => p.exe === 'dtach' && p.pid !== clientPid && p.argv.includes(socket)).map((p) => p.pid) },
+      ],
       close: () => {
         // the master exits once its child has
         const pid = Number(readFileSync(pidFile, 'utf8').trim());
@@ -166,6 +185,10 @@ export class TmuxPeer implements Peer {
     server.newSession(name, ['sh', '-c', script]);
     return {
       client: { file: 'tmux', args: ['-S', server.socket, 'attach', '-t', name] },
+      processes: (clientPid) => [
+        { role: 'tmux client', pids: [clientPid] },
+        { role: 'tmux server', pids: [server.pid()] },
+      ],
       close: () => {
         spawnSync('tmux', ['-S', server.socket, 'kill-session', '-t', name], { stdio: 'ignore', env: tmuxEnv() });
       },
@@ -198,6 +221,10 @@ export class MoshPeer implements Peer {
     if (connect === null || pid === null) throw new Error(`mosh-server did not start: ${r.stdout} ${r.stderr}`);
     return {
       client: { file: 'mosh-client', args: ['127.0.0.1', connect[1]!], env: { MOSH_KEY: connect[2]!, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } },
+      processes: (clientPid) => [
+        { role: 'mosh-client', pids: [clientPid] },
+        { role: 'mosh-server', pids: [Number(pid[1])] },
+      ],
       close: () => killQuietly(Number(pid[1]), 'SIGTERM'),
     };
   }

@@ -1,6 +1,7 @@
 import type { EchoResult } from './echo.js';
 import type { RecoveryResult } from './recovery.js';
 import { SLEEP_MS } from './recovery.js';
+import { cpuTable, echoSpreadTable, throughputSpreadTable } from './report-perf.js';
 import { fixed, median, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -51,30 +52,6 @@ function targets(r: OverSshResults): string[] {
   ];
 }
 
-function throughputTable(rows: ThroughputResult[]): string[] {
-  const plain = find(rows, PLAIN);
-  return [
-    '| Peer | Payload MB/s (median) | Runs (MB/s) | ÷ plain ssh | MB/s reaching the terminal |',
-    '|---|---:|---|---:|---:|',
-    ...rows.map(
-      (t) =>
-        `| ${t.peer} | ${fixed(t.medianBytesPerSec / MB, 1)} | ${t.runs.map((v) => (v / MB).toFixed(0)).join(', ')} | ${ratio(t.medianBytesPerSec, plain?.medianBytesPerSec)} | ${fixed(t.medianDeliveredPerSec / MB, 1)} |`,
-    ),
-  ];
-}
-
-function echoTable(rows: EchoResult[]): string[] {
-  const plain = find(rows, PLAIN);
-  return [
-    '| Peer | p50 ms | p99 ms | mean ms | p50 − plain ssh | p50 ÷ plain ssh |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (e) =>
-        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${plain === undefined ? 'n/a' : `+${fixed(e.p50Ms - plain.p50Ms, 3)}`} | ${ratio(e.p50Ms, plain?.p50Ms)} |`,
-    ),
-  ];
-}
-
 function recoveryTable(r: RecoveryResult): string[] {
   const setup = median(r.sshSetupMs);
   const row = (what: string, samples: number[]): string =>
@@ -101,11 +78,11 @@ export function renderOverSsh(r: OverSshResults): string[] {
     '',
     '### Output throughput over ssh',
     '',
-    ...(r.throughput.length > 0 ? throughputTable(r.throughput) : ['Not run (BENCH_ONLY).']),
+    ...(r.throughput.length > 0 ? [...throughputSpreadTable(r.throughput, PLAIN), '', '#### CPU per MiB by process over ssh', '', ...cpuTable(r.throughput)] : ['Not run (BENCH_ONLY).']),
     '',
     '### Keystroke echo over ssh',
     '',
-    ...(r.echo.length > 0 ? echoTable(r.echo) : ['Not run (BENCH_ONLY).']),
+    ...(r.echo.length > 0 ? echoSpreadTable(r.echo, PLAIN) : ['Not run (BENCH_ONLY).']),
     '',
     '### Time until usable',
     '',

@@ -1,6 +1,7 @@
 import type { EchoResult } from './echo.js';
 import type { LsTimeResult } from './ls-time.js';
 import { renderLink, type LinkResults } from './report-link.js';
+import { cpuTable, echoSpreadTable, issue11Targets, renderBusy, throughputSpreadTable, type BusyResults } from './report-perf.js';
 import { renderOverSsh, type OverSshResults } from './report-ssh.js';
 import { fixed, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
@@ -24,6 +25,8 @@ export interface Results {
   settings: string[];
   throughput: ThroughputResult[];
   echo: EchoResult[];
+  /** gritty beside other sessions streaming output (issue 11), or why it did not run. */
+  busy: BusyResults | string;
   memory: MemoryRow[];
   ls: LsRow[];
   /** Peers that could not run, and why. */
@@ -65,31 +68,6 @@ function targets(r: Results): string[] {
   ];
 }
 
-function throughputTable(rows: ThroughputResult[]): string[] {
-  const bare = find(rows, 'bare PTY');
-  const gritty = find(rows, 'gritty');
-  return [
-    '| Peer | Payload MB/s (median) | Runs (MB/s) | ÷ bare PTY | gritty ÷ this | MB/s reaching the terminal |',
-    '|---|---:|---|---:|---:|---:|',
-    ...rows.map(
-      (t) =>
-        `| ${t.peer} | ${fixed(t.medianBytesPerSec / MB, 1)} | ${t.runs.map((v) => (v / MB).toFixed(0)).join(', ')} | ${ratio(t.medianBytesPerSec, bare?.medianBytesPerSec)} | ${ratio(gritty?.medianBytesPerSec, t.medianBytesPerSec)} | ${fixed(t.medianDeliveredPerSec / MB, 1)} |`,
-    ),
-  ];
-}
-
-function echoTable(rows: EchoResult[]): string[] {
-  const bare = find(rows, 'bare PTY');
-  return [
-    '| Peer | p50 ms | p99 ms | mean ms | p50 − bare PTY | p50 ÷ bare PTY |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (e) =>
-        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${bare === undefined ? 'n/a' : `+${fixed(e.p50Ms - bare.p50Ms, 3)}`} | ${ratio(e.p50Ms, bare?.p50Ms)} |`,
-    ),
-  ];
-}
-
 function memoryTable(rows: MemoryRow[]): string[] {
   return [
     '| Idle sessions | gritty daemon RSS | tmux server RSS | gritty ÷ tmux |',
@@ -125,16 +103,19 @@ export function renderReport(r: Results, analysis: string): string {
     '```sh',
     'apt-get install -y dtach tmux mosh hyperfine openssh-server   # peers; hyperfine is optional',
     'npm install',
-    'npm run bench                                                  # builds, runs everything (about 6–9 minutes), rewrites this file',
+    'npm run bench                                                  # builds, runs everything (about 10 minutes on a quiet 2-core machine), rewrites this file',
     '```',
     '',
-    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, default 5, plus one warm-up), `BENCH_ECHO_SAMPLES` (default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_ONLY` (comma list of throughput, echo, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable, silent-typing, forward-echo and forward-throughput for the link and port-forward figures; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: each silent-network sample, of recovery and of silent-typing, waits for a tunnel healthy 11 s and then for the link to be found dead; a wake sleeps 20 s; set them to 0 to skip), `BENCH_FORWARD_MB` (the port-forward throughput stream, default 256), `BENCH_FORWARD_RUNS` (timed runs per path, default 3, after one warm-up of an eighth of the stream), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
+    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, plus one warm-up, and rounds of echo samples per peer; default 15), `BENCH_ECHO_SAMPLES` (per peer, spread over the rounds; default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_BUSY_SESSIONS` (the other sessions streaming in the busy daemon, default 50) and `BENCH_BUSY_LINES_PER_SEC` (lines each of them prints per second, default 50), `BENCH_ONLY` (comma list of throughput, echo, busy, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable, silent-typing, forward-echo and forward-throughput for the link and port-forward figures; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: each silent-network sample, of recovery and of silent-typing, waits for a tunnel healthy 11 s and then for the link to be found dead; a wake sleeps 20 s; set them to 0 to skip), `BENCH_FORWARD_MB` (the port-forward throughput stream, default 256), `BENCH_FORWARD_RUNS` (timed runs per path, default 3, after one warm-up of an eighth of the stream), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
     '',
     'How each figure is taken (bench/):',
     '',
     '- **Every peer is watched through a real outer PTY** (node-pty) that the bench reads as fast as it can, as a terminal emulator would: gritty runs `gritty attach` in it (session created with `gritty new -d` in a private daemon), dtach runs `dtach -A sock -E -r none`, tmux runs `tmux attach` (private socket, no config, status line off), mosh runs `mosh-client` against a loopback `mosh-server` (no ssh), and the bare PTY runs the workload directly.',
-    '- **Throughput** (throughput.ts): the session `cat`s a file of 100-byte numbered text lines and prints a marker; timed from the keystroke that starts it until the marker comes out of the outer PTY. Payload bytes over time, median of the runs after one warm-up. The last column counts the bytes that actually reached the outer terminal: tmux and mosh redraw screens rather than pass bytes, and gritty skips to a repaint when a client falls more than the ring (1 MiB) behind, so theirs can be far below the payload rate. Peers take turns run by run.',
-    '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke, and taken in ten rounds with peers interleaved, so load from other processes falls on all of them alike.',
+    '- **Throughput** (throughput.ts): the session `cat`s a file of 100-byte numbered text lines and prints a marker (odd and even runs\' markers differ in every character, since mosh sends only the screen cells that changed); timed from the keystroke that starts it until the marker comes out of the outer PTY. Payload bytes over time; peers take turns run by run, so outside load falls on all of them alike, and each peer\'s median is given with the slowest and fastest run and the coefficient of variation (standard deviation ÷ mean) of its runs. The last column counts the bytes that actually reached the outer terminal: tmux and mosh redraw screens rather than pass bytes, and gritty skips to a repaint when a client falls more than the ring (1 MiB) behind, so theirs can be far below the payload rate.',
+    '- **CPU per MiB by process** (throughput.ts, cpu.ts): during each timed throughput run (and 250 ms after its marker, so work a process does after passing the bytes on counts), utime + stime from `/proc/<pid>/stat` of every process on the path, summed over the runs and divided by the MiB of payload: the peer\'s client and server (gritty\'s daemon split per thread from `/proc/<pid>/task/<tid>/stat` into its main thread, its busiest other thread, which is the screen worker since Node names no threads, and the rest: V8\'s and libuv\'s helpers), over ssh also ssh, the `sshd` processes of the connection and gritty\'s tunnel supervisor, the session\'s shell with the `cat`s it has reaped ("workload", alike for every path), and the bench process itself, which reads the outer terminal as a terminal emulator would. With 10 ms clock ticks a figure below about 10 ms ÷ (runs × payload MiB) is noise. tmux\'s client shows about 0: the client hands its terminal to the server, which writes to it directly.',
+    '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke, and taken in `BENCH_RUNS` rounds with peers taking turns, so load from other processes falls on all of them alike; p50 and p99 are over all samples, and the spread column gives the lowest and highest of the rounds\' p50s and their coefficient of variation.',
+    '- **While other sessions stream output** (busy.ts): one gritty daemon holds `BENCH_BUSY_SESSIONS` other sessions, none attached, each running a `perl` loop that prints a numbered 80-byte line `BENCH_BUSY_LINES_PER_SEC` times a second (a chatty log tail in each: 2 500 lines and 195 KiB per second into the daemon at the defaults, in many small reads, the costly kind per byte). The measured session lives in the same daemon; throughput and echo are taken as above with two "peers" that share it and take turns: before a "streaming" turn the load is resumed (SIGCONT), before a "stopped" turn it is SIGSTOPped, each followed by 300 ms to settle, so the same daemon, sessions and minutes give the figure with and without the load. Before the runs, the daemon\'s and the printers\' CPU over 2 s of load alone is recorded.',
+    '- **Issue 11\'s targets** are read off these tables: local throughput against dtach\'s, over-ssh throughput against plain `ssh -tt`\'s, echo p50 overhead (p50 − the bare PTY\'s p50) against dtach\'s overhead, gritty\'s echo p99 against its own p50, the daemon\'s RSS at one idle session, and (RSS at many − RSS at one) ÷ (many − 1) per further idle session, from the memory table.',
     '- **Memory** (memory.ts): VmRSS of the server process (all threads, so gritty\'s screen worker counts) after it holds 1, then N idle `bash --norc` sessions, with no client attached; shells not counted.',
     '- **`ls`** (ls-time.ts): wall time of `gritty ls` and `tmux ls` against those servers, from exec to exit (hyperfine `-N`, warm-up 3), beside a bare `node -e 0`, the floor of any Node CLI. CPU time is given too: on a loaded machine it moves less than wall time.',
     '- **Over ssh** (over-ssh.ts, sshd-harness.ts, recovery.ts): a private OpenSSH sshd (generated keys, its own config, `sshd -i` behind `ProxyCommand`, so nothing listens on a port and each connection has its own sshd), with the "remote" gritty on this machine under its own XDG dirs (sshd `SetEnv`) and the "laptop" a private gritty world using `GRITTY_SSH` (an `ssh -F <config>` wrapper) and `GRITTY_REMOTE_BIN`. Peers: gritty over its tunnel (`gritty new -d devbox:x` auto-starts it, then `gritty attach`), plain `ssh -tt devbox sh -c …`, and `ssh -tt devbox tmux new -A …`, through the same throughput and echo measurements as above. Loopback has no network latency, so these figures are the cost of the programs alone.',
@@ -153,13 +134,25 @@ export function renderReport(r: Results, analysis: string): string {
     '',
     ...targets(r),
     '',
+    '## Targets (issue 11)',
+    '',
+    ...issue11Targets({ throughput: r.throughput, echo: r.echo, sshThroughput: typeof r.overSsh === 'string' ? [] : r.overSsh.throughput, memory: r.memory, busy: r.busy }),
+    '',
     '## Output throughput',
     '',
-    ...throughputTable(r.throughput),
+    ...throughputSpreadTable(r.throughput, 'bare PTY', 'gritty'),
+    '',
+    '### CPU per MiB by process',
+    '',
+    ...cpuTable(r.throughput),
     '',
     '## Keystroke echo round trip',
     '',
-    ...echoTable(r.echo),
+    ...echoSpreadTable(r.echo, 'bare PTY'),
+    '',
+    '## While other sessions stream output (issue 11)',
+    '',
+    ...renderBusy(r.busy),
     '',
     '## Daemon memory',
     '',

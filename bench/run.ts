@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BusyDaemon } from './busy.js';
 import { measureEcho, type EchoResult } from './echo.js';
 import { measureForwardEcho } from './forward-echo.js';
 import { measureForwardThroughput } from './forward-throughput.js';
@@ -10,6 +11,7 @@ import { timeCommand } from './ls-time.js';
 import { GrittyServerUnderTest, TmuxServerUnderTest } from './memory.js';
 import { sshPeers, startSshHarness } from './over-ssh.js';
 import { localPeers, type Peer } from './peers.js';
+import type { BusyResults } from './report-perf.js';
 import { keptAnalysis, renderReport, type LsRow, type MemoryRow, type Results } from './report.js';
 import { measureRecovery } from './recovery.js';
 import type { LinkResults } from './report-link.js';
@@ -22,13 +24,19 @@ import { makePayload, measureThroughput, type ThroughputResult } from './through
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MB = 1024 * 1024;
+/** A run slower than this (under 1 MB/s at the default payload) drops its peer from the rest of the runs: the bench must end. */
+const THROUGHPUT_TIMEOUT_MS = 60_000;
 
 const settings = {
   payloadMB: Number(process.env.BENCH_PAYLOAD_MB ?? 32),
-  runs: Number(process.env.BENCH_RUNS ?? 5),
+  /** Timed throughput runs per peer, and rounds of echo samples per peer: peers take turns run by run. */
+  runs: Number(process.env.BENCH_RUNS ?? 15),
   echoSamples: Number(process.env.BENCH_ECHO_SAMPLES ?? 300),
   sessions: Number(process.env.BENCH_SESSIONS ?? 100),
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,memory,ls,ssh,recovery,silent-typing,forward-echo,forward-throughput').split(',')),
+  /** The busy daemon (issue 11): other sessions streaming beside the measured one, and each one's lines per second. */
+  busySessions: Number(process.env.BENCH_BUSY_SESSIONS ?? 50),
+  busyLinesPerSec: Number(process.env.BENCH_BUSY_LINES_PER_SEC ?? 50),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,busy,memory,ls,ssh,recovery,silent-typing,forward-echo,forward-throughput').split(',')),
   /** Samples of the slow recovery benchmarks: a silent network waits out the 15 s heartbeat timeout, a wake sleeps 20 s. */
   killedSamples: Number(process.env.BENCH_KILLED_SAMPLES ?? 5),
   silentSamples: Number(process.env.BENCH_SILENT_SAMPLES ?? 1),
@@ -39,8 +47,23 @@ const settings = {
   out: process.env.BENCH_OUT ?? join(REPO, 'docs', 'BENCHMARKS.md'),
 };
 
+const benchStarted = Date.now();
+
+/** Progress on stderr, stamped with the seconds since the start so each part's duration can be read off. */
 function log(text: string): void {
-  process.stderr.write(`[bench] ${text}\n`);
+  process.stderr.write(`[bench +${((Date.now() - benchStarted) / 1000).toFixed(0)}s] ${text}\n`);
+}
+
+/** Seconds each part took, for the report: what to shrink when the whole run grows too long. */
+const partSeconds: string[] = [];
+
+async function part<T>(name: string, measure: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await measure();
+  } finally {
+    partSeconds.push(`${name} ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
 }
 
 function version(command: string): string {
@@ -69,7 +92,7 @@ async function throughputAll(peers: Peer[], skipped: string[]): Promise<Throughp
   try {
     const payload = makePayload(dir, settings.payloadMB * MB);
     log(`throughput: ${peers.map((p) => p.name).join(', ')}`);
-    return await measureThroughput(peers, { payload: payload.path, payloadBytes: payload.bytes, runs: settings.runs, timeoutMs: 180_000 }, skipped, log);
+    return await measureThroughput(peers, { payload: payload.path, payloadBytes: payload.bytes, runs: settings.runs, timeoutMs: THROUGHPUT_TIMEOUT_MS }, skipped, log);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -77,7 +100,27 @@ async function throughputAll(peers: Peer[], skipped: string[]): Promise<Throughp
 
 async function echoAll(peers: Peer[], skipped: string[]): Promise<EchoResult[]> {
   log(`echo: ${peers.map((p) => p.name).join(', ')}`);
-  return measureEcho(peers, { samples: settings.echoSamples, warmup: 30, gapMs: 5 }, skipped, log);
+  return measureEcho(peers, { samples: settings.echoSamples, rounds: settings.runs, warmup: 30, gapMs: 5 }, skipped, log);
+}
+
+/** Issue 11: gritty's throughput and echo in a daemon whose other sessions stream output, against the same daemon with them stopped. */
+async function busyAll(skipped: string[]): Promise<BusyResults | string> {
+  log(`busy: starting ${settings.busySessions} sessions printing ${settings.busyLinesPerSec} lines/s each`);
+  let busy: BusyDaemon;
+  try {
+    busy = await BusyDaemon.start({ sessions: settings.busySessions, linesPerSec: settings.busyLinesPerSec });
+  } catch (err) {
+    log(`  failed: ${(err as Error).message}`);
+    return (err as Error).message;
+  }
+  try {
+    const loadCost = await busy.measureLoad();
+    log(`  the load alone: daemon ${loadCost.daemonPercent.toFixed(0)}% of a core, its printers ${loadCost.printersPercent.toFixed(0)}%`);
+    const peers = busy.peers();
+    return { ...busy.options, loadCost, throughput: await throughputAll(peers, skipped), echo: await echoAll(peers, skipped) };
+  } finally {
+    busy.dispose();
+  }
 }
 
 /** Memory and `ls`, at 1 session and at many: the same servers serve both. */
@@ -191,18 +234,20 @@ async function main(): Promise<void> {
     const results: Results = {
       machine: machine(),
       settings: [
-        `throughput: ${settings.payloadMB} MiB payload, ${settings.runs} timed runs per peer after one warm-up; echo: ${settings.echoSamples} samples per peer after 30 warm-up`,
+        `throughput: ${settings.payloadMB} MiB payload, ${settings.runs} timed runs per peer after one warm-up, peers taking turns run by run; echo: ${settings.echoSamples} samples per peer after 30 warm-up, in ${settings.runs} rounds with peers taking turns`,
+        `busy daemon: ${settings.busySessions} other sessions, none attached, each printing ${settings.busyLinesPerSec} lines of 80 bytes per second; the same payload, runs and samples`,
         `memory and ls: 1 and ${settings.sessions} idle sessions`,
         `over ssh: the same payload, runs and samples; time until usable: ${settings.killedSamples} killed-tunnel, ${settings.silentSamples} silent-network and ${settings.wakeSamples} wake samples`,
         `link and forwards: ${settings.silentSamples} silent-typing samples; echo beside a saturated forward: ${settings.echoSamples} samples per phase after 30 warm-up; forward throughput: one ${settings.forwardMB} MiB stream, ${settings.forwardRuns} timed runs per path after one warm-up`,
       ],
-      throughput: settings.only.has('throughput') ? await throughputAll(peers, skipped) : [],
-      echo: settings.only.has('echo') ? await echoAll(peers, skipped) : [],
-      ...(settings.only.has('memory') || settings.only.has('ls') ? await serversAll(skipped) : { memory: [], ls: [] }),
+      throughput: settings.only.has('throughput') ? await part('throughput', () => throughputAll(peers, skipped)) : [],
+      echo: settings.only.has('echo') ? await part('echo', () => echoAll(peers, skipped)) : [],
+      busy: settings.only.has('busy') ? await part('busy daemon', () => busyAll(skipped)) : 'left out by BENCH_ONLY',
+      ...(settings.only.has('memory') || settings.only.has('ls') ? await part('memory and ls', () => serversAll(skipped)) : { memory: [], ls: [] }),
       skipped,
-      ...(await overSsh(skipped)),
+      ...(await part('over ssh, recovery, link and forwards', () => overSsh(skipped))),
     };
-    results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; load average (1, 5, 15 min) ${loadAtStart} at the start, ${load()} at the end`);
+    results.settings.push(`whole run: ${((Date.now() - started) / 1000).toFixed(0)} s (${partSeconds.join(', ')}); load average (1, 5, 15 min) ${loadAtStart} at the start, ${load()} at the end`);
     const previous = existsSync(settings.out) ? readFileSync(settings.out, 'utf8') : undefined;
     writeFileSync(settings.out, renderReport(results, keptAnalysis(previous)));
     log(`wrote ${settings.out}`);

@@ -40,3 +40,24 @@ export async function waitFor(predicate: () => boolean, timeoutMs: number, what:
     await sleep(5);
   }
 }
+
+/** Where a set of runs lies: median, the extremes, and the coefficient of variation (standard deviation ÷ mean). */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  cv: number;
+}
+
+export function spread(samples: readonly number[]): Spread {
+  if (samples.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, cv: Number.NaN };
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  const variance = samples.reduce((a, b) => a + (b - mean) ** 2, 0) / samples.length;
+  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), cv: Math.sqrt(variance) / mean };
+}
+
+/** "38–61 (CV 12%)": a spread in a table cell, values scaled by `unit`. */
+export function spreadCell(s: Spread | undefined, unit: number, digits: number): string {
+  if (s === undefined || !Number.isFinite(s.median)) return 'n/a';
+  return `${(s.min / unit).toFixed(digits)}–${(s.max / unit).toFixed(digits)} (CV ${(s.cv * 100).toFixed(0)}%)`;
+}
