@@ -37,7 +37,7 @@ export class RecordStream<In> {
     this.interrupted.catch(() => undefined);
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
-      if (this.decoder.midFrame) this.fail(new GrittyError('connection-lost', `the ${peer} stopped in the middle of a record`));
+      if (this.decoder.midFrame) this.fail(new GrittyError('connection-lost', `the ${peer} went away in the middle of a record`));
       this.ended = true;
       this.notify();
     });
