@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { GRITTY_BIN, type GrittyEnv } from '../../helpers/daemon.js';
 import { startClient, waitClientExit } from '../../helpers/remote-world.js';
-import { tunnelSshes } from '../../helpers/sshd.js';
+import { signalAll } from '../../helpers/processes.js';
+import { freezeLaptop, tunnelSshes } from '../../helpers/sshd.js';
 import type { TmuxTerminal } from '../../helpers/terminal.js';
 import { waitFor } from '../../helpers/wait.js';
 import { TransferScene, bytesIn, randomFile, sha256 } from './transfer-scene.js';
@@ -21,6 +22,8 @@ afterEach(() => {
 });
 
 const BIG_BYTES = 256 << 20;
+/** How long the laptop sleeps mid-transfer: twice the heartbeat timeout, so waking is judged by the wall clock. */
+const LID_CLOSED_MS = 30_000;
 
 /** A laptop attached to devbox:work in a terminal, at the session's prompt. */
 async function attachedLaptop(): Promise<{ laptop: GrittyEnv; term: TmuxTerminal }> {
@@ -49,6 +52,30 @@ test('256 MiB from the laptop into the session arrives byte-exact through kill -
   expect(sender.err()).toMatch(/sent 1 file, 256\.0 MiB/);
 });
 
+test('a transfer from the laptop finishes byte-exact after the laptop slept 30 s in the middle while its connection died', async () => {
+  const { laptop, term } = await attachedLaptop();
+  const source = join(laptop.root, 'big.bin');
+  const sum = randomFile(source, 128 << 20);
+  const into = scene!.dir('in-session');
+  const sender = scene!.onLaptop(['send', source, '--timeout', '60']);
+  await scene!.waiting(sender);
+  term.line(`${GRITTY_BIN} receive ${into} --timeout 60; echo recv-exit-$?`);
+  await waitFor(() => bytesIn(into) >= 16 << 20, { what: 'the transfer to be under way', timeoutMs: 60_000, describe: sender.err });
+
+  const [ssh] = tunnelSshes(laptop);
+  const lid = freezeLaptop(laptop);
+  expect(lid.pids).toEqual(expect.arrayContaining([ssh!.pid, sender.child.pid]));
+  // meanwhile the remote end of its connection goes away (the sshd gives up, the NAT forgets it)
+  signalAll(scene!.worlds.sshd.sshdServing(ssh!.pid).map((p) => p.pid), 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, LID_CLOSED_MS)); // the deliberate sleep: the lid is closed
+  lid.thaw();
+
+  expect(await sender.exit, sender.err()).toBe(0);
+  await term.waitFor(/^recv-exit-0$/m, { timeoutMs: 60_000 });
+  expect(sha256(join(into, 'big.bin'))).toBe(sum);
+  expect(readdirSync(into)).toEqual(['big.bin']);
+}, 120_000);
+
 test('256 MiB from the session to the laptop arrives byte-exact, and the attached terminal is told when it starts and ends', async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'from-session.bin');
@@ -67,6 +94,10 @@ test('256 MiB from the session to the laptop arrives byte-exact, and the attache
   expect(receiver.err()).toMatch(/received 1 file, 256\.0 MiB/);
   // the line counts the stream, records included
   await term.waitFor(/\[gritty\] transfer ended: from-session\.bin, 256\.\d MiB from the session/, { timeoutMs: 20_000 });
+  // on a terminal the sender drew a bar (bytes, rate, ETA), left on screen at 100 %, then its summary
+  const history = term.history(200);
+  expect(history).toMatch(/^from-session\.bin \[\S+\] 100% 256\.0 MiB\/256\.0 MiB [\d.]+ (KiB|MiB|GiB)\/s ETA \S+$/m);
+  expect(history).toMatch(/^sent 1 file, 256\.0 MiB in [\d.]+ s \([\d.]+ (KiB|MiB|GiB)\/s\)$/m);
 });
 
 test('pipe mode both ways; nobody pairing within --timeout fails clearly with status 1 on either side', async () => {
