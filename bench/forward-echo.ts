@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ECHO_SCRIPT, KEY } from './echo.js';
 import { freePort, ForwardSession, shellQuote, STREAM_CONSUMER, startStreamServer } from './forward-world.js';
+import type { OuterTerminal } from './outer-terminal.js';
 import type { SshHarness } from './sshd-harness.js';
 import { nowMs, quantile, sleep, waitFor } from './stats.js';
 
@@ -41,8 +42,18 @@ const STALLED_MS = 500;
 /** The stream counts as flowing once this much more has arrived since it was resumed. */
 const FLOWING_BYTES = 4 * 1024 * 1024;
 
-function figures(samples: number[]): EchoFigures {
+export function figures(samples: number[]): EchoFigures {
   return { samples: samples.length, p50Ms: quantile(samples, 0.5), p99Ms: quantile(samples, 0.99), meanMs: samples.reduce((a, b) => a + b, 0) / samples.length };
+}
+
+/** One keystroke's echo round trip through `term`, ms, then a pause of about `gapMs` so the next is a lone keystroke too. */
+export async function echoSample(term: OuterTerminal, gapMs: number): Promise<number> {
+  const echoed = term.waitFor(KEY, 10_000);
+  const sent = nowMs();
+  term.write(KEY);
+  const ms = (await echoed) - sent;
+  await sleep(gapMs * (0.5 + Math.random()));
+  return ms;
 }
 
 export async function measureForwardEcho(h: SshHarness, options: ForwardEchoOptions, log: (text: string) => void): Promise<ForwardEchoResult> {
@@ -82,14 +93,7 @@ export async function measureForwardEcho(h: SshHarness, options: ForwardEchoOpti
     );
     const term = session.term;
     await flowing();
-    const sample = async (): Promise<number> => {
-      const echoed = term.waitFor(KEY, 10_000);
-      const sent = nowMs();
-      term.write(KEY);
-      const ms = (await echoed) - sent;
-      await sleep(options.gapMs * (0.5 + Math.random()));
-      return ms;
-    };
+    const sample = (): Promise<number> => echoSample(term, options.gapMs);
     for (let i = 0; i < options.warmup; i++) await sample();
     const idle: number[] = [];
     const saturated: number[] = [];

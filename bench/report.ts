@@ -3,8 +3,10 @@ import type { LsTimeResult } from './ls-time.js';
 import { renderLink, type LinkResults } from './report-link.js';
 import { cpuTable, echoSpreadTable, issue11Targets, renderBusy, throughputSpreadTable, type BusyResults } from './report-perf.js';
 import { renderOverSsh, type OverSshResults } from './report-ssh.js';
+import { renderTransfer } from './report-transfer.js';
 import { fixed, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
+import type { TransferBenchResult } from './transfer.js';
 
 export interface MemoryRow {
   sessions: number;
@@ -35,6 +37,8 @@ export interface Results {
   overSsh: OverSshResults | string;
   /** The link and port-forward benchmarks (issues 7 and 8), or why they did not run. */
   link: LinkResults | string;
+  /** File transfer (issue 9), or why it did not run. */
+  transfer: TransferBenchResult | string;
 }
 
 /** Throughput target: at least dtach's. Echo target: p50 at most this much above the bare PTY. `gritty ls` target: under this. */
@@ -169,6 +173,10 @@ export function renderReport(r: Results, analysis: string): string {
     '## Link and port forwards over ssh (issues 7 and 8)',
     '',
     ...(typeof r.link === 'string' ? [`Not measured: ${r.link}`] : renderLink(r.link, typeof r.overSsh === 'string' ? [] : (r.overSsh.recovery?.silentMs ?? []))),
+    '',
+    '## File transfer over ssh (issue 9)',
+    '',
+    ...renderTransfer(r.transfer),
     '',
     '## This run',
     '',

@@ -19,6 +19,7 @@ import type { OverSshResults } from './report-ssh.js';
 import { measureSilentTyping } from './silent-typing.js';
 import type { SshHarness } from './sshd-harness.js';
 import { makePayload, measureThroughput, type ThroughputResult } from './throughput.js';
+import { measureTransfer, type TransferBenchResult } from './transfer.js';
 
 /** `npm run bench`: every benchmark, every peer, one run; writes docs/BENCHMARKS.md. */
 
@@ -36,7 +37,7 @@ const settings = {
   /** The busy daemon (issue 11): other sessions streaming beside the measured one, and each one's lines per second. */
   busySessions: Number(process.env.BENCH_BUSY_SESSIONS ?? 50),
   busyLinesPerSec: Number(process.env.BENCH_BUSY_LINES_PER_SEC ?? 50),
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,busy,memory,ls,ssh,recovery,silent-typing,forward-echo,forward-throughput').split(',')),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,echo,busy,memory,ls,ssh,recovery,silent-typing,forward-echo,forward-throughput,transfer').split(',')),
   /** Samples of the slow recovery benchmarks: a silent network waits out the 15 s heartbeat timeout, a wake sleeps 20 s. */
   killedSamples: Number(process.env.BENCH_KILLED_SAMPLES ?? 5),
   silentSamples: Number(process.env.BENCH_SILENT_SAMPLES ?? 1),
@@ -44,6 +45,9 @@ const settings = {
   /** The port-forward throughput stream (issue 8) and its timed runs per path. */
   forwardMB: Number(process.env.BENCH_FORWARD_MB ?? 256),
   forwardRuns: Number(process.env.BENCH_FORWARD_RUNS ?? 3),
+  /** The file of the transfer benchmark (issue 9) and its timed runs per path. */
+  transferMB: Number(process.env.BENCH_TRANSFER_MB ?? 256),
+  transferRuns: Number(process.env.BENCH_TRANSFER_RUNS ?? 3),
   out: process.env.BENCH_OUT ?? join(REPO, 'docs', 'BENCHMARKS.md'),
 };
 
@@ -191,13 +195,22 @@ async function linkAll(harness: SshHarness, skipped: string[]): Promise<LinkResu
   return results;
 }
 
+/** Issue 9: gritty send → receive against scp, and echo during a transfer. */
+async function transferAll(harness: SshHarness, skipped: string[]): Promise<TransferBenchResult | string> {
+  log(`transfer: gritty send vs scp, ${settings.transferMB} MiB`);
+  const options = { bytes: settings.transferMB * MB, runs: settings.transferRuns, echoSamples: settings.echoSamples, echoWarmup: 30, gapMs: 5 };
+  return (await attempt('transfer', skipped, () => measureTransfer(harness, options, log))) ?? 'failed (see the end of this report)';
+}
+
 /** Issue 3: throughput and echo through ssh (the "ssh" part), time until usable (the "recovery" part); then issues 7 and 8. */
-async function overSsh(skipped: string[]): Promise<{ overSsh: OverSshResults | string; link: LinkResults | string }> {
-  if (!settings.only.has('ssh') && !settings.only.has('recovery') && !LINK_PARTS.some((part) => settings.only.has(part))) return { overSsh: 'left out by BENCH_ONLY', link: 'left out by BENCH_ONLY' };
+async function overSsh(skipped: string[]): Promise<{ overSsh: OverSshResults | string; link: LinkResults | string; transfer: TransferBenchResult | string }> {
+  if (!settings.only.has('ssh') && !settings.only.has('recovery') && !settings.only.has('transfer') && !LINK_PARTS.some((part) => settings.only.has(part))) {
+    return { overSsh: 'left out by BENCH_ONLY', link: 'left out by BENCH_ONLY', transfer: 'left out by BENCH_ONLY' };
+  }
   const harness = startSshHarness();
   if (typeof harness === 'string') {
     log(`over ssh: ${harness}`);
-    return { overSsh: harness, link: harness };
+    return { overSsh: harness, link: harness, transfer: harness };
   }
   const peers = sshPeers(harness);
   try {
@@ -214,7 +227,8 @@ async function overSsh(skipped: string[]): Promise<{ overSsh: OverSshResults | s
       );
     }
     const link = await linkAll(harness, skipped);
-    return { overSsh: ssh || settings.only.has('recovery') ? results : 'left out by BENCH_ONLY', link };
+    const transfer = settings.only.has('transfer') ? await transferAll(harness, skipped) : 'left out by BENCH_ONLY';
+    return { overSsh: ssh || settings.only.has('recovery') ? results : 'left out by BENCH_ONLY', link, transfer };
   } finally {
     for (const peer of peers) peer.dispose();
     harness.close();
@@ -238,6 +252,7 @@ async function main(): Promise<void> {
         `busy daemon: ${settings.busySessions} other sessions, none attached, each printing ${settings.busyLinesPerSec} lines of 80 bytes per second; the same payload, runs and samples`,
         `memory and ls: 1 and ${settings.sessions} idle sessions`,
         `over ssh: the same payload, runs and samples; time until usable: ${settings.killedSamples} killed-tunnel, ${settings.silentSamples} silent-network and ${settings.wakeSamples} wake samples`,
+        `transfer: one ${settings.transferMB} MiB file, ${settings.transferRuns} timed runs per path after one untimed; echo during a transfer: ${settings.echoSamples} samples per phase after 30 warm-up`,
         `link and forwards: ${settings.silentSamples} silent-typing samples; echo beside a saturated forward: ${settings.echoSamples} samples per phase after 30 warm-up; forward throughput: one ${settings.forwardMB} MiB stream, ${settings.forwardRuns} timed runs per path after one warm-up`,
       ],
       throughput: settings.only.has('throughput') ? await part('throughput', () => throughputAll(peers, skipped)) : [],

@@ -1,6 +1,6 @@
 import { encode, decode } from '../../relay/codec.js';
 import { GrittyError } from '../../relay/errors.js';
-import { frameHeader } from '../../relay/frame.js';
+import { FRAME_HEADER_BYTES, frameHeader } from '../../relay/frame.js';
 import { bin, isPlainObject, num, object, oneOf, optional, str, uint, type Field, type InferShape, type Shape } from '../../relay/schema.js';
 
 /**
@@ -87,6 +87,29 @@ export const parseReceiverRecord = parserFor(RECEIVER_RECORDS, 'receiver');
 export function encodeRecord(record: SenderRecord | ReceiverRecord): [Buffer, Buffer] {
   const body = encode(record);
   return [frameHeader(body.length), body];
+}
+
+/** `{"type": "data", "data": <bin>}` up to the bin's length: a fixmap of 2, the three fixstrs, and the bin's marker. */
+const DATA_RECORD_PREFIX = Buffer.from([0x82, 0xa4, ...Buffer.from('type'), 0xa4, ...Buffer.from('data'), 0xa4, ...Buffer.from('data')]);
+const BIN8 = 0xc4;
+const BIN16 = 0xc5;
+const BIN32 = 0xc6;
+
+/**
+ * A data record as [frame header and msgpack up to the payload, the payload itself]:
+ * the bytes encodeRecord() would give, without copying the payload into them (most
+ * of what a sender writes is payload). The caller must not change `data` until the
+ * stream has written it.
+ */
+export function encodeDataRecord(data: Buffer): [Buffer, Buffer] {
+  if (data.length > MAX_CHUNK_BYTES) throw new GrittyError('frame-too-large', `a data record carries at most ${MAX_CHUNK_BYTES} bytes, not ${data.length}`);
+  const [marker, lengthBytes] = data.length <= 0xff ? [BIN8, 1] : data.length <= 0xffff ? [BIN16, 2] : [BIN32, 4];
+  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + DATA_RECORD_PREFIX.length + 1 + lengthBytes);
+  head.writeUInt32BE(head.length - FRAME_HEADER_BYTES + data.length, 0);
+  const at = FRAME_HEADER_BYTES + DATA_RECORD_PREFIX.copy(head, FRAME_HEADER_BYTES);
+  head[at] = marker;
+  head.writeUIntBE(data.length, at + 1, lengthBytes);
+  return [head, data];
 }
 
 /** An abort record for `err`, its message cut to what the record may carry. */

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { GrittyError } from '../../relay/errors.js';
 import { FrameDecoder } from '../../relay/frame.js';
-import { encodeRecord, type ReceiverRecord, type RecordParser, type SenderRecord } from './format.js';
+import { encodeDataRecord, encodeRecord, type ReceiverRecord, type RecordParser, type SenderRecord } from './format.js';
 
 /**
  * Records parsed ahead of the reader before the stream is paused: about 2 MiB of data
@@ -37,7 +37,7 @@ export class RecordStream<In> {
     this.interrupted.catch(() => undefined);
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
-      if (this.decoder.midFrame) this.fail(new GrittyError('connection-lost', `the ${peer} stopped in the middle of a record`));
+      if (this.decoder.midFrame) this.fail(new GrittyError('connection-lost', `the ${peer} went away in the middle of a record`));
       this.ended = true;
       this.notify();
     });
@@ -81,6 +81,35 @@ export class RecordStream<In> {
     this.stream.uncork();
     if (flowing) return;
     await Promise.race([this.drained(), this.interrupted]);
+  }
+
+  /**
+   * Writes each of `chunks` (at most MAX_CHUNK_BYTES) as a data record, in one go, and
+   * resolves once the stream has written them all out: only then may the caller reuse
+   * their memory, as they are written without being copied.
+   */
+  async writeData(chunks: readonly Buffer[]): Promise<void> {
+    if (this.stopped !== undefined) throw this.stopped;
+    if (this.stream.destroyed || this.stream.writableEnded) throw this.failure ?? this.gone();
+    if (chunks.length === 0) return;
+    const written = new Promise<void>((resolve, reject) => {
+      const onClose = (): void => reject(this.failure ?? this.gone());
+      this.stream.once('close', onClose);
+      this.stream.cork();
+      chunks.forEach((chunk, i) => {
+        const [head, data] = encodeDataRecord(chunk);
+        this.stream.write(head);
+        if (i < chunks.length - 1) this.stream.write(data);
+        else
+          this.stream.write(data, (err) => {
+            this.stream.off('close', onClose);
+            if (err) onClose();
+            else resolve();
+          });
+      });
+      this.stream.uncork();
+    });
+    await Promise.race([written, this.interrupted]);
   }
 
   /** Makes a pending or later write() reject with `err`: the peer aborted, stop sending. */

@@ -9,7 +9,11 @@ import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEve
 import { planTransfer, type PlannedEntry } from './plan.js';
 import { RecordStream } from './record-stream.js';
 
-/** One read from disk, cut into data records: fewer thread-pool round trips than a read per record. The buffer is reused: each record is encoded (copied) before the next read. */
+/**
+ * One read from disk, cut into data records written in one go: fewer thread-pool
+ * round trips and stream writes than one per record. The buffer is reused: the
+ * records of one read are written out before the next read.
+ */
 const READ_BYTES = 1 << 20;
 
 export type SendSource =
@@ -154,12 +158,10 @@ async function sendFile(records: RecordStream<ReceiverRecord>, entry: Extract<Pl
     while (sent < info.size) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, info.size - sent), sent);
       if (bytesRead === 0) throw new GrittyError('transfer-failed', `${printable(entry.source)} shrank while it was being sent. Send it again once nothing writes to it`);
-      hash.update(buffer.subarray(0, bytesRead));
-      for (let at = 0; at < bytesRead; at += MAX_CHUNK_BYTES) {
-        const chunk = buffer.subarray(at, Math.min(at + MAX_CHUNK_BYTES, bytesRead));
-        await records.write({ type: 'data', data: chunk });
-        events.progress(chunk.length);
-      }
+      const read = buffer.subarray(0, bytesRead);
+      hash.update(read);
+      await records.writeData(chunksOf(read));
+      events.progress(bytesRead);
       sent += bytesRead;
     }
     await records.write({ type: 'file-end', sha256: hash.digest() });
@@ -176,15 +178,20 @@ async function sendStream(records: RecordStream<ReceiverRecord>, input: Readable
   let sent = 0;
   for await (const piece of input as AsyncIterable<Buffer | string>) {
     const buffer = typeof piece === 'string' ? Buffer.from(piece) : piece;
-    for (let at = 0; at < buffer.length; at += MAX_CHUNK_BYTES) {
-      const chunk = buffer.subarray(at, at + MAX_CHUNK_BYTES);
-      hash.update(chunk);
-      await records.write({ type: 'data', data: chunk });
-      sent += chunk.length;
-      events.progress(chunk.length);
-    }
+    if (buffer.length === 0) continue;
+    hash.update(buffer);
+    await records.writeData(chunksOf(buffer));
+    sent += buffer.length;
+    events.progress(buffer.length);
   }
   await records.write({ type: 'file-end', sha256: hash.digest() });
   events.done('');
   return sent;
+}
+
+/** `buffer` cut into data-record payloads (views, not copies). */
+function chunksOf(buffer: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < buffer.length; at += MAX_CHUNK_BYTES) chunks.push(buffer.subarray(at, Math.min(at + MAX_CHUNK_BYTES, buffer.length)));
+  return chunks;
 }

@@ -1,86 +1,43 @@
-import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { GRITTY_BIN, type GrittyEnv } from '../../helpers/daemon.js';
-import { RemoteWorlds, startClient, waitClientExit } from '../../helpers/remote-world.js';
-import { tunnelSshes } from '../../helpers/sshd.js';
-import { INNER_PROMPT, type TmuxTerminal } from '../../helpers/terminal.js';
-import { exitOf, waitFor } from '../../helpers/wait.js';
+import { startClient, waitClientExit } from '../../helpers/remote-world.js';
+import { signalAll } from '../../helpers/processes.js';
+import { freezeLaptop, tunnelSshes } from '../../helpers/sshd.js';
+import type { TmuxTerminal } from '../../helpers/terminal.js';
+import { waitFor } from '../../helpers/wait.js';
+import { TransferScene, bytesIn, randomFile, sha256 } from './transfer-scene.js';
 
 /**
  * gritty send / gritty receive end to end: one half in a session on the private sshd's
  * devbox, the other on the laptop, paired through the attached client and carried on
  * the session's link, in both directions.
  */
-let worlds: RemoteWorlds | undefined;
-const children: ChildProcess[] = [];
+let scene: TransferScene | undefined;
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-  worlds?.cleanup();
-  worlds = undefined;
+  scene?.cleanup();
+  scene = undefined;
 });
 
 const BIG_BYTES = 256 << 20;
-const WRITE_CHUNK_BYTES = 4 << 20;
-
-/** A file of random bytes; returns its sha256. */
-function randomFile(path: string, bytes: number): string {
-  const hash = createHash('sha256');
-  const fd = openSync(path, 'w');
-  for (let left = bytes; left > 0; left -= WRITE_CHUNK_BYTES) {
-    const chunk = randomBytes(Math.min(WRITE_CHUNK_BYTES, left));
-    hash.update(chunk);
-    writeSync(fd, chunk);
-  }
-  closeSync(fd);
-  return hash.digest('hex');
-}
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-/** Bytes in the files of `dir` (temporaries included): how far a transfer into it has come. */
-function bytesIn(dir: string): number {
-  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
-}
+/** How long the laptop sleeps mid-transfer: twice the heartbeat timeout, so waking is judged by the wall clock. */
+const LID_CLOSED_MS = 30_000;
 
 /** A laptop attached to devbox:work in a terminal, at the session's prompt. */
-async function attachedLaptop(rows = 40): Promise<{ laptop: GrittyEnv; term: TmuxTerminal }> {
-  worlds = RemoteWorlds.start();
-  const laptop = worlds.laptop();
-  const term = await worlds.terminal(laptop, { cols: 200, rows });
-  startClient(term, ['new', '-c', worlds.shell(laptop), 'devbox:work']);
-  await term.waitFor(INNER_PROMPT.trim(), { timeoutMs: 20_000 });
-  return { laptop, term };
-}
-
-/** Runs gritty on the laptop, keeping its output. */
-function onLaptop(laptop: GrittyEnv, args: string[]): { child: ChildProcess; out: () => Buffer; err: () => string; exit: Promise<number | string> } {
-  const child = laptop.spawn(args);
-  children.push(child);
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => out.push(d));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { child, out: () => Buffer.concat(out), err: () => err, exit: exitOf(child) };
-}
-
-function dir(laptop: GrittyEnv, name: string): string {
-  const path = join(laptop.root, name);
-  mkdirSync(path);
-  return path;
+async function attachedLaptop(): Promise<{ laptop: GrittyEnv; term: TmuxTerminal }> {
+  scene = await TransferScene.start();
+  return { laptop: scene.laptop, term: scene.term };
 }
 
 test('256 MiB from the laptop into the session arrives byte-exact through kill -9 of the tunnel ssh in the middle', async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'big.bin');
   const sum = randomFile(source, BIG_BYTES);
-  const into = dir(laptop, 'in-session');
+  const into = scene!.dir('in-session');
 
-  const sender = onLaptop(laptop, ['send', source, '--timeout', '60']);
+  const sender = scene!.onLaptop(['send', source, '--timeout', '60']);
   await waitFor(() => sender.err().includes('waiting up to 60 s for gritty receive in devbox:work'), { what: 'the laptop sender to wait', timeoutMs: 20_000, describe: sender.err });
   term.line(`${GRITTY_BIN} receive ${into} --timeout 60; echo recv-exit-$?`);
   await waitFor(() => bytesIn(into) >= BIG_BYTES / 4, { what: 'a quarter of the file in the session', timeoutMs: 60_000, describe: () => `${term.screen()}\n${sender.err()}` });
@@ -95,16 +52,40 @@ test('256 MiB from the laptop into the session arrives byte-exact through kill -
   expect(sender.err()).toMatch(/sent 1 file, 256\.0 MiB/);
 });
 
+test('a transfer from the laptop finishes byte-exact after the laptop slept 30 s in the middle while its connection died', async () => {
+  const { laptop, term } = await attachedLaptop();
+  const source = join(laptop.root, 'big.bin');
+  const sum = randomFile(source, 128 << 20);
+  const into = scene!.dir('in-session');
+  const sender = scene!.onLaptop(['send', source, '--timeout', '60']);
+  await scene!.waiting(sender);
+  term.line(`${GRITTY_BIN} receive ${into} --timeout 60; echo recv-exit-$?`);
+  await waitFor(() => bytesIn(into) >= 16 << 20, { what: 'the transfer to be under way', timeoutMs: 60_000, describe: sender.err });
+
+  const [ssh] = tunnelSshes(laptop);
+  const lid = freezeLaptop(laptop);
+  expect(lid.pids).toEqual(expect.arrayContaining([ssh!.pid, sender.child.pid]));
+  // meanwhile the remote end of its connection goes away (the sshd gives up, the NAT forgets it)
+  signalAll(scene!.worlds.sshd.sshdServing(ssh!.pid).map((p) => p.pid), 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, LID_CLOSED_MS)); // the deliberate sleep: the lid is closed
+  lid.thaw();
+
+  expect(await sender.exit, sender.err()).toBe(0);
+  await term.waitFor(/^recv-exit-0$/m, { timeoutMs: 60_000 });
+  expect(sha256(join(into, 'big.bin'))).toBe(sum);
+  expect(readdirSync(into)).toEqual(['big.bin']);
+}, 120_000);
+
 test('256 MiB from the session to the laptop arrives byte-exact, and the attached terminal is told when it starts and ends', async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'from-session.bin');
   const sum = randomFile(source, BIG_BYTES);
-  const into = dir(laptop, 'on-laptop');
+  const into = scene!.dir('on-laptop');
 
   // the session's half runs first and waits
   term.line(`clear; ${GRITTY_BIN} send ${source} --timeout 60; echo send-exit-$?`);
   await term.waitFor(/waiting up to 60 s for gritty receive on the laptop/, { timeoutMs: 20_000 });
-  const receiver = onLaptop(laptop, ['receive', into]);
+  const receiver = scene!.onLaptop(['receive', into]);
   await term.waitFor(/\[gritty\] transfer (started|ended): from-session\.bin/, { timeoutMs: 60_000 });
   expect(await receiver.exit).toBe(0);
   await term.waitFor(/^send-exit-0$/m, { timeoutMs: 60_000 });
@@ -113,6 +94,10 @@ test('256 MiB from the session to the laptop arrives byte-exact, and the attache
   expect(receiver.err()).toMatch(/received 1 file, 256\.0 MiB/);
   // the line counts the stream, records included
   await term.waitFor(/\[gritty\] transfer ended: from-session\.bin, 256\.\d MiB from the session/, { timeoutMs: 20_000 });
+  // on a terminal the sender drew a bar (bytes, rate, ETA), left on screen at 100 %, then its summary
+  const history = term.history(200);
+  expect(history).toMatch(/^from-session\.bin \[\S+\] 100% 256\.0 MiB\/256\.0 MiB [\d.]+ (KiB|MiB|GiB)\/s ETA \S+$/m);
+  expect(history).toMatch(/^sent 1 file, 256\.0 MiB in [\d.]+ s \([\d.]+ (KiB|MiB|GiB)\/s\)$/m);
 });
 
 test('pipe mode both ways; nobody pairing within --timeout fails clearly with status 1 on either side', async () => {
@@ -124,14 +109,14 @@ test('pipe mode both ways; nobody pairing within --timeout fails clearly with st
   const landed = join(laptop.root, 'landed.bin');
   term.line(`clear; ${GRITTY_BIN} receive --stdout --timeout 60 > ${landed}; echo recv-exit-$?`);
   await term.waitFor(/waiting up to 60 s for gritty send/, { timeoutMs: 20_000 });
-  const sender = onLaptop(laptop, ['send', '--stdin']);
+  const sender = scene!.onLaptop(['send', '--stdin']);
   sender.child.stdin!.end(data);
   expect(await sender.exit, sender.err()).toBe(0);
   await term.waitFor(/^recv-exit-0$/m, { timeoutMs: 30_000 });
   expect(sha256(landed)).toBe(sum);
 
   // session stdin -> laptop stdout: receive picks stdout by itself when it is a pipe
-  const receiver = onLaptop(laptop, ['receive', '--timeout', '60']);
+  const receiver = scene!.onLaptop(['receive', '--timeout', '60']);
   await waitFor(() => receiver.err().includes('waiting up to 60 s'), { what: 'the laptop receiver to wait', timeoutMs: 20_000, describe: receiver.err });
   term.line(`clear; cat ${landed} | ${GRITTY_BIN} send --stdin; echo send-exit-$?`);
   expect(await receiver.exit).toBe(0);
@@ -144,12 +129,12 @@ test('pipe mode both ways; nobody pairing within --timeout fails clearly with st
   expect(term.screen()).toMatch(/nobody ran gritty send on the laptop within 2 s \(--timeout\)/);
 
   // nobody answers: the laptop's half
-  const lonely = onLaptop(laptop, ['send', '--timeout', '2', landed]);
+  const lonely = scene!.onLaptop(['send', '--timeout', '2', landed]);
   expect(await lonely.exit).toBe(1);
   expect(lonely.err()).toMatch(/gritty: nobody ran gritty receive in devbox:work within 2 s \(--timeout\)/);
 
   // a session no client here is attached to
-  const elsewhere = onLaptop(laptop, ['send', '--session', 'devbox:other', landed]);
+  const elsewhere = scene!.onLaptop(['send', '--session', 'devbox:other', landed]);
   expect(await elsewhere.exit).toBe(1);
   expect(elsewhere.err()).toMatch(/no gritty client on this machine is attached to devbox:other/);
 
@@ -161,14 +146,14 @@ test('pipe mode both ways; nobody pairing within --timeout fails clearly with st
   term.escape('.');
   await waitClientExit(term, 20_000);
   expect(readdirSync(laptop.socketDir).filter((name) => name.startsWith('attached-'))).toEqual([]);
-  const after = onLaptop(laptop, ['receive', '--timeout', '2']);
+  const after = scene!.onLaptop(['receive', '--timeout', '2']);
   expect(await after.exit).toBe(1);
   expect(after.err()).toMatch(/no gritty client is attached to a session on this machine/);
 });
 
 test('a takeover in the middle of a transfer stops it on both sides with a message, and keeps the earlier copy whole', async () => {
   const { laptop, term } = await attachedLaptop();
-  const into = dir(laptop, 'in-session');
+  const into = scene!.dir('in-session');
   const earlier = join(into, 'big.bin');
   const earlierSum = randomFile(earlier, 1 << 20);
   const source = join(laptop.root, 'big.bin');
@@ -178,13 +163,13 @@ test('a takeover in the middle of a transfer stops it on both sides with a messa
   term.line(`clear; ${GRITTY_BIN} receive ${into} --timeout 60 2>${errors}; echo $? > ${status}`);
   await waitFor(() => existsSync(errors) && readFileSync(errors, 'utf8').includes('waiting'), { what: 'the session receiver to wait', timeoutMs: 20_000 });
 
-  const sender = onLaptop(laptop, ['send', source]);
+  const sender = scene!.onLaptop(['send', source]);
   await waitFor(() => bytesIn(into) > 2 << 20, { what: 'the transfer to be under way', timeoutMs: 30_000, describe: sender.err });
   // the sender stops in the middle of the file, so the takeover finds the transfer unfinished
   sender.child.kill('SIGSTOP');
-  const other = worlds!.laptop();
+  const other = scene!.worlds.laptop();
   expect(other.run(['connect', 'devbox'])).toMatchObject({ status: 0 });
-  const otherTerm = await worlds!.terminal(other, { cols: 200, rows: 40 });
+  const otherTerm = await scene!.worlds.terminal(other, { cols: 200, rows: 40 });
   startClient(otherTerm, ['attach', 'devbox:work']);
   await term.waitFor(/taken over/, { timeoutMs: 30_000 });
   sender.child.kill('SIGCONT');
@@ -194,7 +179,7 @@ test('a takeover in the middle of a transfer stops it on both sides with a messa
   await waitFor(() => existsSync(status) && readFileSync(status, 'utf8').trim() !== '', { what: 'the session receiver to end', timeoutMs: 30_000 });
   expect(readFileSync(status, 'utf8').trim()).toBe('1');
   // the session's half sees its stream cut (the channel's close reason does not cross the service socket's raw stream)
-  expect(readFileSync(errors, 'utf8')).toMatch(/gritty: the sender (went away|stopped) in the middle of .*; nothing partial was kept/);
+  expect(readFileSync(errors, 'utf8')).toMatch(/gritty: the sender went away in the middle of .*; nothing partial was kept/);
   expect(readdirSync(into)).toEqual(['big.bin']);
   expect(sha256(earlier)).toBe(earlierSum);
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { encode } from '../../../src/relay/codec.js';
+import { decode, encode } from '../../../src/relay/codec.js';
 import { FrameDecoder } from '../../../src/relay/frame.js';
-import { MAX_CHUNK_BYTES, encodeRecord, parseReceiverRecord, parseSenderRecord, type SenderRecord } from '../../../src/forward/transfer/format.js';
+import { MAX_CHUNK_BYTES, encodeDataRecord, encodeRecord, parseReceiverRecord, parseSenderRecord, type SenderRecord } from '../../../src/forward/transfer/format.js';
 
 describe('transfer records', () => {
   test('round-trip through the session framing and codec', () => {
@@ -17,6 +17,20 @@ describe('transfer records', () => {
     const decoder = new FrameDecoder();
     const bodies = decoder.push(Buffer.concat(records.flatMap(encodeRecord)));
     expect(bodies.map(parseSenderRecord)).toEqual(records);
+  });
+
+  test.each([0, 1, 255, 256, 65_535, 65_536])('a %i-byte data record encoded without copying its payload is one plain msgpack frame, decoded as the codec decodes it', (bytes) => {
+    const data = Buffer.alloc(bytes, 0xab);
+    const [head, payload] = encodeDataRecord(data);
+    expect(payload).toBe(data);
+    const bodies = new FrameDecoder().push(Buffer.concat([head, payload, ...encodeRecord({ type: 'end' })]));
+    expect(bodies).toHaveLength(2);
+    expect(decode(bodies[0]!)).toEqual(decode(encodeRecord({ type: 'data', data })[1]));
+    expect(parseSenderRecord(bodies[0]!)).toEqual({ type: 'data', data });
+  });
+
+  test('a data record over the chunk limit is refused before it is written', () => {
+    expect(() => encodeDataRecord(Buffer.alloc(MAX_CHUNK_BYTES + 1))).toThrow(/at most 65536 bytes/);
   });
 
   test('an offer of a pipe may leave its size out', () => {
