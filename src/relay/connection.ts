@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { decode, encode } from './codec.js';
 import { GrittyError, isGrittyError } from './errors.js';
-import { FrameDecoder, frameHeader } from './frame.js';
+import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './frame.js';
 import { MAX_ERROR_CHARS, type Message, type MessageOf, type MessageType } from './messages.js';
 import { validate } from './validate.js';
 
@@ -17,6 +17,11 @@ const MAX_QUEUED_MESSAGES = 64;
  * keystroke's echo or a pong never queues behind more than this much of it.
  */
 const BULK_LOW_WATER_BYTES = 64 * 1024;
+/**
+ * Frames up to this size are copied behind their header and written once; a larger
+ * body is written beside its header, since copying it would cost more than the writev.
+ */
+const ONE_BUFFER_MAX_BYTES = 4 * 1024;
 
 /**
  * One framed, validated message stream over a socket. Bad input (a broken frame, an
@@ -100,6 +105,13 @@ export class Connection {
     // an offset by type, and checking every chunk would tax the hot path for nothing.
     if (msg.type !== 'output' && msg.type !== 'input') checkOutgoing(msg);
     const body = encode(msg);
+    if (body.length <= ONE_BUFFER_MAX_BYTES) {
+      // a keystroke, an echo, an ack: one buffer and one plain write, not cork, two writes and a writev
+      const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+      frame.writeUInt32BE(body.length, 0);
+      body.copy(frame, FRAME_HEADER_BYTES);
+      return this.socket.write(frame);
+    }
     this.socket.cork();
     this.socket.write(frameHeader(body.length));
     const ok = this.socket.write(body);

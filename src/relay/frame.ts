@@ -15,7 +15,8 @@ export function frameHeader(bodyLength: number): Buffer {
 
 /**
  * Turns a byte stream into whole frame bodies. Chunks are kept as they arrive and
- * joined only once a whole body is present, so a large frame costs one copy.
+ * joined only once a whole body is present, so a large frame costs one copy of its
+ * own bytes, and a frame within one chunk none.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
@@ -59,15 +60,26 @@ export class FrameDecoder {
 
   private take(n: number): Buffer {
     const first = this.chunks[0];
+    this.buffered -= n;
     if (first !== undefined && first.length >= n) {
-      this.buffered -= n;
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const joined = Buffer.concat(this.chunks, this.buffered);
-    this.chunks = joined.length > n ? [joined.subarray(n)] : [];
-    this.buffered -= n;
-    return joined.subarray(0, n);
+    // only the frame's own bytes are copied; what follows it stays where it arrived
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const wanted = n - filled;
+      if (chunk.length <= wanted) {
+        filled += chunk.copy(out, filled);
+        this.chunks.shift();
+      } else {
+        filled += chunk.copy(out, filled, 0, wanted);
+        this.chunks[0] = chunk.subarray(wanted);
+      }
+    }
+    return out;
   }
 }

@@ -104,6 +104,7 @@ export class Daemon implements DaemonContext {
       env: sessionEnv({ daemonEnv: process.env, clientEnv: spec.env, sockets, browser: this.browser, sessionId: id, sessionName: name }),
       cols: spec.cols,
       rows: spec.rows,
+      drainFloods: true,
     });
     if (!spawned.ok) throw new GrittyError('spawn-failed', spawned.error);
     const ring = new RingBuffer(spec.ringBytes ?? this.options.ringBytes);

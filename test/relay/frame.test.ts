@@ -76,6 +76,18 @@ describe('FrameDecoder', () => {
     expect(first!.toString()).toBe('first');
   });
 
+  test('a body split across chunks is copied alone: the bytes after it are not copied with it', () => {
+    const big = Buffer.alloc(64 * 1024, 1);
+    const next = Buffer.alloc(60 * 1024, 2);
+    const stream = Buffer.concat([frame(big), frame(next)]);
+    const decoder = new FrameDecoder();
+    // as a socket delivers it: 64 KiB reads, so the first body spans two of them
+    const bodies = [stream.subarray(0, 64 * 1024), stream.subarray(64 * 1024)].flatMap((chunk) => decoder.push(chunk));
+    expect(bodies.map((b) => b.length)).toEqual([big.length, next.length]);
+    expect(bodies[0]!.equals(big) && bodies[1]!.equals(next)).toBe(true);
+    expect(bodies[0]!.buffer.byteLength).toBe(big.length);
+  });
+
   test('refuses an oversized length from the header alone, before the body arrives', () => {
     const decoder = new FrameDecoder();
     const header = Buffer.alloc(4);
