@@ -40,7 +40,7 @@ function grittyRoles(h: SshHarness, server: ChildProcess, target: string): Roles
     ['ssh (the tunnel)', [sshPid]],
     ['sshd', h.sshdServing(sshPid)],
     ['gritty daemon (main thread and screen worker)', pick(remote, 'server', '--foreground')],
-    ['`gritty lf` (in the session)', pick(remote, 'lf')],
+    ['`gritty lf` (in the session: holds the forward, the daemon carries the bytes)', pick(remote, 'lf')],
   ]);
 }
 

@@ -98,6 +98,9 @@ export class ClientLink {
   private flush(): void {
     const conn = this.conn;
     if (conn === undefined || conn.isClosed) return;
-    if (this.input.flush((offset, data) => conn.send({ type: 'input', offset, data }))) this.events.inputSent();
+    if (this.input.flush((offset, data) => conn.send({ type: 'input', offset, data }))) {
+      this.channels.typing();
+      this.events.inputSent();
+    }
   }
 }

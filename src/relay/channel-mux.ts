@@ -15,6 +15,16 @@ export const CHANNEL_WINDOW_BYTES = 256 * 1024;
  * where a keystroke queues behind it. Half a megabyte is about 15 ms at 30 MB/s.
  */
 export const LINK_IN_FLIGHT_BYTES = 512 * 1024;
+/**
+ * Channel bytes in flight across the link while someone types. A keystroke goes the
+ * same way as an lf stream (an echo the same way as an rf stream) and waits behind
+ * every channel byte in flight inside the sockets, ssh and sshd: half a megabyte is
+ * ~15 ms at 30 MB/s, which was the median echo delay beside a saturated forward. Two
+ * chunks keep a forward moving while holding a keystroke back by about 2 ms.
+ */
+export const TYPING_IN_FLIGHT_BYTES = 64 * 1024;
+/** Input this recent counts as typing: the next keystroke, or this one's echo, is near. */
+const TYPING_HOLD_MS = 1_000;
 /** Largest ch-data frame. Small chunks interleave with keystrokes and output. */
 export const CHANNEL_CHUNK_BYTES = 32 * 1024;
 /** An acknowledgement below half a window waits this long for a frame to ride on. */
@@ -54,6 +64,8 @@ export class ChannelMux implements ChannelCarrier {
   private ackTimer: NodeJS.Timeout | undefined;
   /** Round-robin position: the id after which the next data turn starts. */
   private lastServed = -1;
+  /** Until when channel data in flight is held to TYPING_IN_FLIGHT_BYTES. */
+  private typingUntil = 0;
 
   constructor(
     private readonly side: MuxSide,
@@ -122,6 +134,15 @@ export class ChannelMux implements ChannelCarrier {
       if (channel?.phase === 'open') channel.onAck(ack.offset, ack.eof === true);
     }
     this.pump();
+  }
+
+  /** Terminal input just went by (sent on the laptop, received in the session): hold channel data back for a while. */
+  typing(nowMs: number = Date.now()): void {
+    this.typingUntil = nowMs + TYPING_HOLD_MS;
+  }
+
+  private isTyping(): boolean {
+    return this.typingUntil > 0 && Date.now() < this.typingUntil;
   }
 
   /** What this side holds, for the peer to resend from after a reconnect. */
@@ -195,7 +216,10 @@ export class ChannelMux implements ChannelCarrier {
   consumed(channel: Channel): void {
     if (channel.phase !== 'open' || this.link === undefined) return;
     const unreported = channel.consumedOffset - channel.reported.offset;
-    if (unreported >= CHANNEL_WINDOW_BYTES / 2 || (channel.eofConsumed && !channel.reported.eof)) this.flushAcks();
+    // while typing the sender holds only TYPING_IN_FLIGHT_BYTES in flight: acknowledging at
+    // half a window would leave it waiting for ACK_DELAY_MS each turn
+    const due = this.isTyping() ? TYPING_IN_FLIGHT_BYTES / 2 : CHANNEL_WINDOW_BYTES / 2;
+    if (unreported >= due || (channel.eofConsumed && !channel.reported.eof)) this.flushAcks();
     else if (unreported > 0) this.ackTimer ??= setTimeout(() => this.flushAcks(), ACK_DELAY_MS);
   }
 
@@ -217,6 +241,8 @@ export class ChannelMux implements ChannelCarrier {
     if (link === undefined || this.waitingForBulk) return;
     let inFlight = 0;
     for (const channel of this.channels.values()) inFlight += channel.out.inFlight;
+    // once typing stops, the next acknowledgement's pump opens the link up again
+    const linkCap = this.isTyping() ? TYPING_IN_FLIGHT_BYTES : LINK_IN_FLIGHT_BYTES;
     for (;;) {
       if (!link.bulkReady()) {
         this.waitingForBulk = true;
@@ -229,7 +255,7 @@ export class ChannelMux implements ChannelCarrier {
       let sentAny = false;
       for (const channel of this.turnOrder()) {
         if (channel.phase !== 'open') continue;
-        const room = Math.min(CHANNEL_CHUNK_BYTES, channel.out.capacity - channel.out.inFlight, LINK_IN_FLIGHT_BYTES - inFlight);
+        const room = Math.min(CHANNEL_CHUNK_BYTES, channel.out.capacity - channel.out.inFlight, linkCap - inFlight);
         if (channel.out.hasUnsent && room > 0) {
           const chunk = channel.out.takeUnsent(room)!;
           inFlight += chunk.data.length;

@@ -53,6 +53,7 @@ export class SessionLink {
     switch (msg.type) {
       case 'input':
         this.input.receive(msg.offset, msg.data);
+        this.channels.typing();
         return true;
       case 'ping':
         this.channels.onAcks(msg.ack?.channels);

@@ -1,20 +1,24 @@
 import type { Duplex } from 'node:stream';
 import { agentConnections } from '../forward/agent/session-side.js';
 import { port, readParams } from '../forward/params.js';
+import { LF_LISTEN, startLocalForward } from '../forward/port/lf.js';
 import type { RemoteForwardTargets } from '../forward/port/rf.js';
 import type { ChannelParams } from '../relay/channel.js';
 import type { Connection } from '../relay/connection.js';
 import type { Logger } from '../relay/log.js';
-import { serviceConnections } from './service-socket.js';
+import { GrittyError } from '../relay/errors.js';
+import { serviceConnections, type HeldService, type StartService } from './service-socket.js';
 import type { SocketKeeper } from './socket-keeper.js';
 
 /**
- * Kinds a helper run inside the session may ask for through its service socket:
- * `gritty open` (open-url), `gritty lf` (one lf-conn per connection), `gritty rf`
- * (rf-listen) and `gritty send`/`receive` (transfer). The agent is served by the
- * session's own agent socket.
+ * Channel kinds a helper run inside the session may ask for through its service socket:
+ * `gritty open` (open-url), `gritty rf` (rf-listen) and `gritty send`/`receive`
+ * (transfer). The agent is served by the session's own agent socket.
  */
-const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'lf-conn', 'rf-listen', 'transfer']);
+const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'rf-listen', 'transfer']);
+
+/** Listeners one session's helpers may hold in the daemon at once: each is a port and a few sockets. */
+const MAX_LOCAL_FORWARDS = 64;
 
 export interface SessionSocketsOptions {
   paths: { service: string; agent: string };
@@ -36,6 +40,7 @@ export interface SessionSocketsOptions {
 export async function openSessionSockets(options: SessionSocketsOptions): Promise<{ close(): void }> {
   const { targets, openChannel, log, keeper } = options;
   const onLost = (reason: string): void => log.warn(`a session socket is lost: ${reason}`);
+  const localForwards = localForwardService(openChannel);
   const helpers = serviceConnections({
     handshake: options.handshake,
     openChannel: async (kind, params) => {
@@ -53,6 +58,7 @@ export async function openSessionSockets(options: SessionSocketsOptions): Promis
       }
     },
     kinds: HELPER_KINDS,
+    services: new Map([[LF_LISTEN, localForwards.start]]),
     log,
   });
   const agentClients = agentConnections({
@@ -68,6 +74,32 @@ export async function openSessionSockets(options: SessionSocketsOptions): Promis
     close() {
       service.close();
       agent.close();
+      localForwards.closeAll();
     },
   };
+}
+
+/** The `gritty lf` listeners of one session, each held by its helper's connection. */
+function localForwardService(openChannel: SessionSocketsOptions['openChannel']): { start: StartService; closeAll(): void } {
+  const held = new Set<HeldService>();
+  const start: StartService = async (params, tell) => {
+    if (held.size >= MAX_LOCAL_FORWARDS) {
+      throw new GrittyError('channel-refused', `this session already has ${MAX_LOCAL_FORWARDS} gritty lf running; stop one first`);
+    }
+    const spec = readParams(params, { listen: port(), target: port() });
+    const forward = await startLocalForward({
+      spec,
+      open: (kind, channelParams) => openChannel(kind, channelParams),
+      onRefused: (reason) => tell(`a connection was not forwarded: ${reason}`),
+    });
+    const entry: HeldService = {
+      close: () => {
+        held.delete(entry);
+        return forward.close();
+      },
+    };
+    held.add(entry);
+    return entry;
+  };
+  return { start, closeAll: () => [...held].forEach((entry) => void entry.close()) };
 }

@@ -68,4 +68,13 @@ test('a channel of a kind helpers may not open, or with no client attached, is r
     code: 'channel-refused',
     message: 'no client is attached to session alone',
   });
+  // lf connections are the daemon's own (it listens for gritty lf): a helper cannot open one itself
+  expect(await ask(path, { type: 'svc-channel', kind: 'lf-conn', params: { target: 5432 } })).toEqual({
+    code: 'channel-refused',
+    message: "no lf-conn channels through a session's service socket",
+  });
+  expect(await ask(path, { type: 'svc-channel', kind: 'lf-listen', params: { listen: 0, target: 5432 } })).toEqual({
+    code: 'channel-refused',
+    message: 'bad channel params: field listen: expected a port 1-65535, got 0',
+  });
 });

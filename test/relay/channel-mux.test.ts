@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
-import { CHANNEL_WINDOW_BYTES, ChannelMux, type ChannelAcceptor, type ChannelLink } from '../../src/relay/channel-mux.js';
+import { CHANNEL_WINDOW_BYTES, ChannelMux, TYPING_IN_FLIGHT_BYTES, type ChannelAcceptor, type ChannelLink } from '../../src/relay/channel-mux.js';
 import type { Connection } from '../../src/relay/connection.js';
 import { isGrittyError } from '../../src/relay/errors.js';
 import type { Message } from '../../src/relay/messages.js';
@@ -243,5 +243,53 @@ describe('ChannelMux over a link that loses frames', () => {
       await deliver(l2.sent, session);
     }
     expect(received).toBe(CHANNEL_WINDOW_BYTES + 1000);
+  });
+
+  /** A channel from the laptop to a session that reads everything, with its frames delivered by hand. */
+  async function openSink(): Promise<{ session: ChannelMux; laptop: ChannelMux; s: ReturnType<typeof handLink>; l: ReturnType<typeof handLink>; stream: Duplex }> {
+    const session = new ChannelMux('session', async () => (stream) => void stream.resume());
+    const laptop = new ChannelMux('laptop', echo);
+    const [s, l] = [handLink(), handLink()];
+    session.attachLink(s.link);
+    laptop.attachLink(l.link);
+    const opening = laptop.open('sink', {});
+    await deliver(l.sent, session);
+    await deliver(s.sent, laptop);
+    return { session, laptop, s, l, stream: await opening };
+  }
+
+  const dataBytes = (sent: Message[]): number => sent.reduce((sum, msg) => sum + (msg.type === 'ch-data' ? msg.data.length : 0), 0);
+
+  test('while input is recent, channel data in flight is held to TYPING_IN_FLIGHT_BYTES, so a keystroke queues behind little; after, to the window again', async () => {
+    const typing = await openSink();
+    typing.laptop.typing();
+    typing.stream.write(Buffer.alloc(CHANNEL_WINDOW_BYTES, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(dataBytes(typing.l.sent)).toBe(TYPING_IN_FLIGHT_BYTES);
+
+    const idle = await openSink();
+    // typed long ago: the hold is over
+    idle.laptop.typing(Date.now() - 60_000);
+    idle.stream.write(Buffer.alloc(CHANNEL_WINDOW_BYTES, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(dataBytes(idle.l.sent)).toBe(CHANNEL_WINDOW_BYTES);
+  });
+
+  test('a receiver that saw input acknowledges every half of TYPING_IN_FLIGHT_BYTES at once, so the held-back sender keeps moving', async () => {
+    const { session, laptop, s, l, stream } = await openSink();
+    laptop.typing();
+    session.typing();
+    stream.write(Buffer.alloc(CHANNEL_WINDOW_BYTES, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    const first = l.sent.splice(0);
+    expect(dataBytes(first)).toBe(TYPING_IN_FLIGHT_BYTES);
+    // delivered without any wait: acknowledgements come from the reads, not from the ack timer
+    for (const msg of first) session.handle(msg);
+    // one turn for the flowing reader to take the data: far less than the ack timer's 5 ms
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.sent.filter((msg) => msg.type === 'ack').length).toBeGreaterThan(0);
+    for (const msg of s.sent.splice(0)) laptop.handle(msg);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(dataBytes(l.sent)).toBe(TYPING_IN_FLIGHT_BYTES);
   });
 });

@@ -1,5 +1,7 @@
-import { startLocalForward } from '../../forward/port/lf.js';
+import { createInterface } from 'node:readline';
+import { LF_LISTEN } from '../../forward/port/lf.js';
 import { parseForwardSpec } from '../../forward/port/spec.js';
+import { printable } from '../../relay/printable.js';
 import type { CommandSpec } from '../context.js';
 import { openServiceChannel, serviceSocket } from '../service-client.js';
 import { untilStopped } from '../stop-signal.js';
@@ -21,15 +23,16 @@ Examples:
   args: [{ name: 'spec', required: true, description: 'PORT or LISTEN:TARGET' }],
   async run(ctx, args) {
     const spec = parseForwardSpec(args[0]!);
-    const path = serviceSocket('local-forward');
-    const forward = await startLocalForward({
-      spec,
-      open: (kind, params) => openServiceChannel(path, ctx.anonymous, kind, params),
-      onRefused: (reason) => process.stderr.write(`gritty lf: a connection was not forwarded: ${reason}\n`),
-    });
+    // the session's daemon listens and carries the connections; this process holds the
+    // forward open (its end, however it comes, closes the listener) and shows refusals
+    const held = await openServiceChannel(serviceSocket('local-forward'), ctx.anonymous, LF_LISTEN, { listen: spec.listen, target: spec.target });
+    held.on('error', () => {});
+    createInterface({ input: held }).on('line', (line) => process.stderr.write(`gritty lf: ${printable(line)}\n`));
     process.stderr.write(`gritty lf: 127.0.0.1:${spec.listen} here -> the laptop's 127.0.0.1:${spec.target}; Ctrl-C stops\n`);
-    await untilStopped();
-    await forward.close();
-    return 0;
+    const outcome = await Promise.race([untilStopped().then(() => 'stopped' as const), new Promise<'ended'>((resolve) => held.once('close', () => resolve('ended')))]);
+    held.destroy();
+    if (outcome === 'stopped') return 0;
+    process.stderr.write('gritty lf: the session ended the forward (its daemon stopped or the session ended)\n');
+    return 1;
   },
 };

@@ -6,6 +6,13 @@ import type { ChannelAcceptor, OpenChannel } from '../seam.js';
 import { splice } from '../splice.js';
 import type { ForwardSpec } from './spec.js';
 
+/**
+ * `gritty lf`'s request on the session's service socket: the daemon listens itself and
+ * opens each connection's lf-conn channel, so forwarded bytes cross no helper process.
+ * Not a channel kind: nothing of it reaches the laptop but the lf-conn channels.
+ */
+export const LF_LISTEN = 'lf-listen';
+
 export interface LocalForward {
   close(): Promise<void>;
 }
