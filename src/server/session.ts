@@ -6,6 +6,7 @@ import { MAX_PROCESS_NAME_CHARS, type DetachReason, type LinkState, type Message
 import { OutputPump } from './output-pump.js';
 import type { ExitStatus, Pty } from './pty.js';
 import { planReplay } from './replay.js';
+import { ReadGate } from './read-gate.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { Screen } from './screen.js';
 import { SessionLink } from './session-link.js';
@@ -75,6 +76,7 @@ export class Session {
   private cols: number;
   private rows: number;
   private readonly link: SessionLink;
+  private readonly gate: ReadGate;
 
   readonly id: string;
   name: string;
@@ -92,6 +94,7 @@ export class Session {
     this.cols = options.cols;
     this.rows = options.rows;
     this.link = new SessionLink(options.pty, options.acceptor);
+    this.gate = new ReadGate(options.pty, options.ring);
     this.pty.onData((data) => this.onOutput(data));
     this.pty.onExit((status) => this.onExit(status));
   }
@@ -147,6 +150,7 @@ export class Session {
         onFellBehind: (lost) => void this.repaint(client, lost, 0),
         onCaughtUp: () => this.sendExitIfDone(client),
         takeAck: () => this.link.input.takeAck(),
+        onSent: () => this.gate.update(this.client?.pump),
       }),
     };
     this.client = client;
@@ -155,6 +159,7 @@ export class Session {
       client.pump.stop();
       this.link.disconnect(conn);
       if (this.client === client) this.client = undefined;
+      this.gate.update(this.client?.pump);
     });
 
     let start = this.ring.end;
@@ -297,11 +302,13 @@ export class Session {
     this.activeAt = Date.now();
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
+    this.gate.update(this.client?.pump);
     this.screen.feedSoon();
   }
 
   private onExit(status: ExitStatus): void {
     this.exitStatus = status;
+    this.gate.close();
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
     this.screen.close();
