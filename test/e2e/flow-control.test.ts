@@ -75,6 +75,11 @@ function startFlood(w: GrittyEnv, script: string): void {
   if (made.status !== 0) throw new Error(`gritty new failed: ${made.stderr}`);
 }
 
+function attached(w: GrittyEnv): boolean | undefined {
+  const listed = w.run(['ls', '--json']);
+  return (JSON.parse(listed.stdout) as { name: string; attached: boolean }[]).find((s) => s.name === 'flood')?.attached;
+}
+
 test('a 32 MiB flood reaches a client that reads at full speed whole, in order, exactly once', { timeout: FLOOD_TIMEOUT_MS + 30_000 }, async () => {
   world = makeGrittyEnv();
   startFlood(world, `stty -echo; echo READY; read go; echo START; seq 1 ${FLOOD_LINES}; echo FLOOD-END; exec cat`);
@@ -98,7 +103,9 @@ test('a stopped client does not hold the program up, and gets a repaint when it 
   process.kill(term.pid, 'SIGSTOP');
   try {
     writeFileSync(go, '');
-    await waitFor(() => existsSync(done), { what: 'the program to finish its output while the client is stopped', timeoutMs: 60_000 });
+    // well within the 45 s after which a silent client is evicted, which would also free the program
+    await waitFor(() => existsSync(done), { what: 'the program to finish its output while the client is stopped', timeoutMs: 30_000 });
+    expect(attached(world)).toBe(true);
   } finally {
     process.kill(term.pid, 'SIGCONT');
   }
