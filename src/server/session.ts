@@ -58,9 +58,10 @@ export interface SessionOptions {
 export type AttachRefusal = { code: 'taken-over'; by: string | undefined };
 
 /**
- * One PTY and its output history. The shell never waits for a client: output goes
- * into the ring, and each viewer (at most one attached client, any number of tails)
- * reads the ring at its own pace.
+ * One PTY and its output history. The shell never waits on a client that is not taking
+ * output: output goes into the ring, and each viewer (at most one attached client, any
+ * number of tails) reads the ring at its own pace; only a live client far behind
+ * pauses the PTY (ReadGate).
  */
 export class Session {
   readonly ring: RingBuffer;
