@@ -21,3 +21,19 @@ test('a program that exits while its PTY is paused still has its last output rea
   await waitFor(() => exit, { what: 'the exit' });
   expect(output.replace(/[\r\n]/g, '')).toBe(`${'x'.repeat(3000)}LAST`);
 });
+
+test('while paused, input still reaches the program: Ctrl-C stops a program blocked writing', async () => {
+  const spawned = spawnPty({ file: 'sh', args: ['-c', 'exec yes'], cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm' }, cols: 80, rows: 24, drainFloods: true });
+  if (!spawned.ok) throw new Error(spawned.error);
+  pty = spawned.pty;
+  let received = 0;
+  let exit: ExitStatus | undefined;
+  pty.onData((data) => (received += data.length));
+  pty.onExit((status) => (exit = status));
+  await waitFor(() => received > 0, { what: 'the first output' });
+  pty.pause();
+  pty.resize(100, 30);
+  pty.write(Buffer.from('\x03'));
+  const status = await waitFor(() => exit, { what: 'the exit after Ctrl-C' });
+  expect(status.signal).toBe(2);
+});
