@@ -24,6 +24,8 @@ export class OutputPump {
       onCaughtUp(): void;
       /** An input acknowledgement to carry on the next frame, if one is due. */
       takeAck?(): number | undefined;
+      /** The cursor may have moved: the socket took what it could. */
+      onSent?(): void;
     },
   ) {}
 
@@ -61,9 +63,11 @@ export class OutputPump {
           this.waitingForDrain = false;
           this.pump();
         });
+        this.events.onSent?.();
         return;
       }
     }
+    this.events.onSent?.();
     this.events.onCaughtUp();
   }
 }

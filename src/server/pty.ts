@@ -29,6 +29,12 @@ export interface PtyOptions {
 export const FULL_PTY_READ_BYTES = 4000;
 /** Most bytes one drained chunk holds; bounded so a flood cannot hold the event loop (and keystrokes) up for long. */
 const DRAIN_BYTES = 64 * 1024;
+/**
+ * How often a paused PTY checks that its program is still there. Once the program has
+ * exited, node-pty waits 200 ms for its read stream to end, then destroys it with
+ * whatever output was still unread: reading must resume well within that.
+ */
+const EXIT_POLL_MS = 50;
 
 export interface ExitStatus {
   code: number;
@@ -49,6 +55,9 @@ export interface Pty {
   /** Name of the terminal's foreground process, where the OS tells. */
   foreground(): string | undefined;
   kill(signal?: string): void;
+  /** Stops reading output, so a program that keeps writing blocks; input, resize and exit still work. */
+  pause(): void;
+  resume(): void;
 }
 
 export type SpawnResult = { ok: true; pty: Pty } | { ok: false; error: string };
@@ -72,6 +81,14 @@ export function spawnPty(options: PtyOptions): SpawnResult {
   const unix = proc as unknown as { fd: number; _socket: { once(event: 'close', listener: () => void): void } };
   const writer = new PtyWriter(unix.fd);
   unix._socket.once('close', () => writer.close());
+  let exitPoll: NodeJS.Timeout | undefined;
+  let gone = false;
+  const resume = (): void => {
+    if (exitPoll === undefined) return;
+    clearInterval(exitPoll);
+    exitPoll = undefined;
+    proc.resume();
+  };
   const pty: Pty = {
     pid: proc.pid,
     onData: (listener) => {
@@ -106,8 +123,31 @@ export function spawnPty(options: PtyOptions): SpawnResult {
         // already gone
       }
     },
+    pause: () => {
+      if (exitPoll !== undefined || gone) return;
+      proc.pause();
+      exitPoll = setInterval(() => {
+        gone = !isAlive(proc.pid);
+        if (gone) resume();
+      }, EXIT_POLL_MS);
+      exitPoll.unref();
+    },
+    resume,
   };
+  proc.onExit(() => {
+    gone = true;
+    resume();
+  });
   return { ok: true, pty };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

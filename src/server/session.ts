@@ -6,6 +6,7 @@ import { MAX_PROCESS_NAME_CHARS, type DetachReason, type LinkState, type Message
 import { OutputPump } from './output-pump.js';
 import type { ExitStatus, Pty } from './pty.js';
 import { planReplay } from './replay.js';
+import { ReadGate } from './read-gate.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { Screen } from './screen.js';
 import { SessionLink } from './session-link.js';
@@ -57,9 +58,10 @@ export interface SessionOptions {
 export type AttachRefusal = { code: 'taken-over'; by: string | undefined };
 
 /**
- * One PTY and its output history. The shell never waits for a client: output goes
- * into the ring, and each viewer (at most one attached client, any number of tails)
- * reads the ring at its own pace.
+ * One PTY and its output history. The shell never waits on a client that is not taking
+ * output: output goes into the ring, and each viewer (at most one attached client, any
+ * number of tails) reads the ring at its own pace; only a live client far behind
+ * pauses the PTY (ReadGate).
  */
 export class Session {
   readonly ring: RingBuffer;
@@ -75,6 +77,7 @@ export class Session {
   private cols: number;
   private rows: number;
   private readonly link: SessionLink;
+  private readonly gate: ReadGate;
 
   readonly id: string;
   name: string;
@@ -92,6 +95,7 @@ export class Session {
     this.cols = options.cols;
     this.rows = options.rows;
     this.link = new SessionLink(options.pty, options.acceptor);
+    this.gate = new ReadGate(options.pty, options.ring);
     this.pty.onData((data) => this.onOutput(data));
     this.pty.onExit((status) => this.onExit(status));
   }
@@ -147,6 +151,7 @@ export class Session {
         onFellBehind: (lost) => void this.repaint(client, lost, 0),
         onCaughtUp: () => this.sendExitIfDone(client),
         takeAck: () => this.link.input.takeAck(),
+        onSent: () => this.gate.update(this.client?.pump),
       }),
     };
     this.client = client;
@@ -155,6 +160,7 @@ export class Session {
       client.pump.stop();
       this.link.disconnect(conn);
       if (this.client === client) this.client = undefined;
+      this.gate.update(this.client?.pump);
     });
 
     let start = this.ring.end;
@@ -297,11 +303,13 @@ export class Session {
     this.activeAt = Date.now();
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
+    this.gate.update(this.client?.pump);
     this.screen.feedSoon();
   }
 
   private onExit(status: ExitStatus): void {
     this.exitStatus = status;
+    this.gate.close();
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
     this.screen.close();
