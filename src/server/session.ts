@@ -297,7 +297,7 @@ export class Session {
     this.activeAt = Date.now();
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
-    this.screen.feedSoon();
+    this.screen.noteOutput();
   }
 
   private onExit(status: ExitStatus): void {
