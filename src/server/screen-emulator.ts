@@ -37,7 +37,19 @@ export function createEmulator(size: { cols: number; rows: number; scrollback: n
   return { term, serializer, state: new EmulatorState(term) };
 }
 
+/**
+ * A write not parsed within this failed: xterm.js lets an exception thrown while parsing
+ * escape to the event loop, and then never calls back. A slice takes under a millisecond.
+ */
+const PARSE_TIMEOUT_MS = 10_000;
+
 /** Resolves once the emulator has parsed `data` (xterm.js parses on a later turn of the event loop). */
 export function writeTo(emu: LiveEmulator, data: string | Uint8Array): Promise<void> {
-  return new Promise((resolve) => emu.term.write(data, resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the screen emulator did not parse ${data.length} bytes within ${PARSE_TIMEOUT_MS / 1000} s`)), PARSE_TIMEOUT_MS);
+    emu.term.write(data, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

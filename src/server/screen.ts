@@ -111,8 +111,8 @@ export class Screen {
     }
     void this.exclusive(async () => {
       try {
-        await this.catchUp(this.ring.end);
-        this.fold();
+        const live = await this.catchUp(this.ring.end);
+        this.fold(picture(live.emu, SNAPSHOT_SCROLLBACK_LINES, Infinity));
       } catch (err) {
         this.startOver(err);
       }
@@ -134,9 +134,10 @@ export class Screen {
         }
         if (this.ring.end - this.parsed() > this.ring.capacity / 2 && this.isFlood()) this.skipToTail();
         const live = await this.catchUp(this.ring.end);
-        const folded = this.fold();
-        // the folded picture is the whole one; a smaller request, or one too big for a frame, is drawn anew
-        const data = whole && folded.length <= SNAPSHOT_MAX_CHARS ? folded : await this.drawn(scrollback);
+        const full = picture(live.emu, SNAPSHOT_SCROLLBACK_LINES, Infinity);
+        // the whole picture is what the screen folds into; a smaller request, or one too big for a frame, is drawn apart
+        const data = whole && full.length <= SNAPSHOT_MAX_CHARS ? full : picture(live.emu, scrollback, SNAPSHOT_MAX_CHARS);
+        this.fold(full);
         return { offset: live.fed, data: Buffer.from(data, 'utf8') };
       } catch (err) {
         this.startOver(err);
@@ -206,25 +207,12 @@ export class Screen {
     return live;
   }
 
-  /** Folds the live emulator into its picture, with the whole scrollback, and returns that picture. */
-  private fold(): string {
+  /** Lets go of the live emulator, keeping `drawn`, its picture with the whole scrollback. */
+  private fold(drawn: string): void {
     const live = this.place;
-    if (live.kind !== 'live') return live.picture;
-    const drawn = picture(live.emu, SNAPSHOT_SCROLLBACK_LINES, Infinity);
+    if (live.kind !== 'live') return;
     this.place = { kind: 'folded', picture: drawn, at: live.fed, size: live.applied };
     live.emu.term.dispose();
-    return drawn;
-  }
-
-  /** A picture with `scrollback` lines that fits a frame, from an emulator rebuilt for the purpose. */
-  private async drawn(scrollback: number): Promise<string> {
-    const folded = this.place;
-    if (folded.kind !== 'folded') throw new Error('screen: drawn while live');
-    const live = await this.rebuild(folded);
-    const data = picture(live.emu, scrollback, SNAPSHOT_MAX_CHARS);
-    live.emu.term.dispose();
-    this.place = folded;
-    return data;
   }
 
   /** After a failure: the emulator starts over, empty, from the oldest output held. */
