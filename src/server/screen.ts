@@ -14,8 +14,8 @@ const SNAPSHOT_MAX_CHARS = Math.floor(MAX_DATA_BYTES / 3);
  */
 const SLICE_BYTES = 16 * 1024;
 /**
- * Output arriving faster than this, when the unparsed part fills half the ring, is a
- * flood: its middle is skipped instead of parsed. Below it, parsing everything costs at
+ * Output that filled the last quarter of the ring faster than this, when the unparsed
+ * part reaches half the ring, is a flood: its middle is skipped instead of parsed. Below it, parsing everything costs at
  * most a few percent of a core.
  */
 const FLOOD_BYTES_PER_S = 1 << 20;
@@ -29,6 +29,13 @@ const NEWLINE_SEARCH_BYTES = 4096;
  * the newest replaces the last queued one, a little early.
  */
 const MAX_QUEUED_RESIZES = 64;
+/**
+ * An emulator that read the ring because it filled stays live while output goes on, and
+ * is folded once none came for this long: a fold serializes the whole scrollback, one
+ * synchronous call of up to tens of milliseconds, so it is done once per burst, not per
+ * half ring.
+ */
+const FOLD_AFTER_MS = 10_000;
 /** What a snapshot that could not be taken shows instead: one dim line. */
 export const SNAPSHOT_FAILED_NOTICE = '\x1b[2m[gritty] the screen could not be restored; press Ctrl-L to redraw\x1b[0m\r\n';
 /**
@@ -59,7 +66,8 @@ type EmulatorPlace = { kind: 'folded'; picture: string; at: number; size: Size }
  * One session's screen, kept for the picture a fresh attach is shown. Output is not
  * parsed as it flows: the emulator reads the ring only when a picture is asked for, or
  * when the unparsed output fills half the ring and would otherwise be lost. Then it is
- * rebuilt from its picture, fed, and folded into a picture again, so an idle session
+ * rebuilt from its picture and fed; it is folded into a picture again right after a
+ * snapshot (whose picture it is), or once output stops for FOLD_AFTER_MS. An idle session
  * costs its picture (bytes for a shell prompt) rather than a live terminal (~150-350 KiB),
  * and a daemon nobody attaches to fresh never loads the emulator at all. All of it runs
  * on the daemon's own thread, in slices of SLICE_BYTES.
@@ -72,9 +80,10 @@ export class Screen {
   /** Catch-ups and snapshots, one at a time, in order. */
   private turn: Promise<unknown> = Promise.resolve();
   private jobs = 0;
-  /** Where output stood when the emulator last caught up or skipped: the flood rate is measured from here. */
-  private mark: { end: number; time: number };
+  /** When the unparsed output passed a quarter of the ring: the flood rate is measured from here to half. */
+  private quarter: { end: number; time: number } | undefined;
   private closed = false;
+  private foldTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ring: RingBuffer,
@@ -83,7 +92,6 @@ export class Screen {
   ) {
     this.size = size;
     this.place = { kind: 'folded', picture: '', at: ring.end, size };
-    this.mark = { end: ring.end, time: Date.now() };
   }
 
   /**
@@ -104,19 +112,45 @@ export class Screen {
    * it; then the emulator reads it, or skips its middle if it is a flood.
    */
   noteOutput(): void {
-    if (this.closed || this.jobs > 0 || this.ring.end - this.parsed() <= this.ring.capacity / 2) return;
+    const unparsed = this.ring.end - this.parsed();
+    if (this.closed || this.jobs > 0 || unparsed <= this.ring.capacity / 4) return;
+    this.quarter ??= { end: this.ring.end, time: Date.now() };
+    if (unparsed <= this.ring.capacity / 2) return;
     if (this.isFlood()) {
       this.skipToTail();
       return;
     }
     void this.exclusive(async () => {
       try {
-        const live = await this.catchUp(this.ring.end);
-        this.fold(picture(live.emu, SNAPSHOT_SCROLLBACK_LINES, Infinity));
+        await this.catchUp(this.ring.end);
+        this.foldWhenQuiet(this.ring.end);
       } catch (err) {
         this.startOver(err);
       }
     });
+  }
+
+  /** Folds the live emulator once output has stopped for FOLD_AFTER_MS (checked, not re-armed per output). */
+  private foldWhenQuiet(end: number): void {
+    clearTimeout(this.foldTimer);
+    this.foldTimer = setTimeout(() => {
+      this.foldTimer = undefined;
+      if (this.ring.end !== end) {
+        this.foldWhenQuiet(this.ring.end);
+        return;
+      }
+      void this.exclusive(async () => {
+        // a snapshot may have folded it meanwhile
+        if (this.place.kind !== 'live') return;
+        try {
+          const live = await this.catchUp(this.ring.end);
+          this.fold(picture(live.emu, SNAPSHOT_SCROLLBACK_LINES, Infinity));
+        } catch (err) {
+          this.startOver(err);
+        }
+      });
+    }, FOLD_AFTER_MS);
+    this.foldTimer.unref();
   }
 
   /** The current screen with up to `scrollback` lines of history: everything the ring holds is parsed first. */
@@ -148,6 +182,7 @@ export class Screen {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.foldTimer);
     // a catch-up in progress still writes to its emulator: it is let go when the catch-up ends
     if (this.jobs === 0) this.dispose();
   }
@@ -162,9 +197,11 @@ export class Screen {
     return this.place.kind === 'live' ? this.place.fed : this.place.at;
   }
 
+  /** Whether the last quarter of the ring filled faster than FLOOD_BYTES_PER_S. */
   private isFlood(): boolean {
-    const seconds = Math.max(Date.now() - this.mark.time, 1) / 1000;
-    return (this.ring.end - this.mark.end) / seconds > FLOOD_BYTES_PER_S;
+    if (this.quarter === undefined) return false;
+    const seconds = Math.max(Date.now() - this.quarter.time, 1) / 1000;
+    return (this.ring.end - this.quarter.end) / seconds > FLOOD_BYTES_PER_S;
   }
 
   /** Runs `job` after the ones before it; a screen closed meanwhile lets go of its emulator once the last is done. */
@@ -179,6 +216,7 @@ export class Screen {
 
   /** The emulator, live and having read the ring up to `target` (or from the oldest byte held, if the ring overtook it). */
   private async catchUp(target: number): Promise<{ emu: LiveEmulator; fed: number }> {
+    this.quarter = undefined;
     const live = this.place.kind === 'live' ? this.place : await this.rebuild(this.place);
     while (live.fed < target && !this.closed) {
       if (live.fed < this.ring.start) {
@@ -194,7 +232,6 @@ export class Screen {
       await writeTo(live.emu, data);
     }
     this.applyResizesUpTo(live, live.fed);
-    this.mark = { end: this.ring.end, time: Date.now() };
     return live;
   }
 
@@ -209,6 +246,8 @@ export class Screen {
 
   /** Lets go of the live emulator, keeping `drawn`, its picture with the whole scrollback. */
   private fold(drawn: string): void {
+    clearTimeout(this.foldTimer);
+    this.foldTimer = undefined;
     const live = this.place;
     if (live.kind !== 'live') return;
     this.place = { kind: 'folded', picture: drawn, at: live.fed, size: live.applied };
@@ -233,7 +272,7 @@ export class Screen {
     if (passed.length > 0) this.resizes = [{ at, size: passed.at(-1)!.size }, ...this.resizes.slice(passed.length)];
     if (this.place.kind === 'live') this.place.fed = at;
     else this.place = { ...this.place, at };
-    this.mark = { end: this.ring.end, time: Date.now() };
+    this.quarter = undefined;
   }
 
   /** Resizes the emulator to the last of the resizes queued at or before `offset`, if that changes its size. */
