@@ -10,7 +10,7 @@ const SETTLE_MS = 1_500;
 /** `gritty new` processes started at once while populating a daemon. */
 const CREATE_CONCURRENCY = 4;
 
-/** Resident set of a process in KiB (VmRSS counts every thread, so gritty's screen worker is included). */
+/** Resident set of a process in KiB (VmRSS counts every thread, node-pty's one per shell included). */
 export function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
@@ -30,6 +30,10 @@ export interface Populated {
   dispose(): void;
 }
 
+/**
+ * A gritty daemon started as `gritty new` starts one. Its sessions are never attached,
+ * so it never loaded the screen emulator; docs/MEMORY.md has what a fresh attach adds.
+ */
 export class GrittyServerUnderTest implements Populated {
   readonly name = 'gritty daemon';
   sessions = 0;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/src) into dist/app: one file to load instead of
 // dozens of modules, which halves gritty's own share of a command's start-up time
-// (gritty ls must answer in well under 100 ms). The daemon and the screen worker
-// stay separate chunks, loaded only by `gritty server`. node-pty and xterm are
-// loaded from node_modules as they are (native code, and a worker's own imports).
+// (gritty ls must answer in well under 100 ms). The daemon stays a separate chunk,
+// loaded only by `gritty server`. node-pty and xterm are loaded from node_modules as
+// they are (native code; xterm only once a session's screen is first parsed).
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['dist/src/main.js', 'dist/src/server/screen-worker.js'],
+  entryPoints: ['dist/src/main.js'],
   entryNames: '[name]',
   outdir: 'dist/app',
   bundle: true,

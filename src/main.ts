@@ -1,14 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { main } from './client/cli.js';
+import { daemonArgv } from './server/daemon-argv.js';
 
-/** Composition root of the `gritty` executable: the CLI, with the daemon injected for `gritty server -f`. */
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const code = await main(process.argv.slice(2), {
-  version: pkg.version,
-  // loaded only for `gritty server -f`, so that every other command starts faster
-  runServer: async (options) => {
+/**
+ * Composition root of the `gritty` executable: the CLI, with the daemon injected for
+ * `gritty server -f`. A daemon spawned by server-start.ts is recognised first and
+ * started without loading the CLI, which it would carry for its whole life.
+ */
+const args = process.argv.slice(2);
+const daemon = daemonArgv(args);
+process.exit(daemon !== undefined ? await runDaemon(daemon) : await runCli());
+
+async function runCli(): Promise<number> {
+  const { main } = await import('./client/cli.js');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return main(args, {
+    version: pkg.version,
+    // loaded only for `gritty server -f`, so that every other command starts faster
+    runServer: async (options) => {
+      const server = await import('./server/main.js');
+      return server.runServer({ ...options, ringBytes: server.DEFAULT_RING_BYTES });
+    },
+  });
+}
+
+/** Its output goes to the daemon log: a failure to start is a line there and exit status 1, as the CLI would give. */
+async function runDaemon(options: NonNullable<ReturnType<typeof daemonArgv>>): Promise<number> {
+  try {
     const server = await import('./server/main.js');
-    return server.runServer({ ...options, ringBytes: server.DEFAULT_RING_BYTES });
-  },
-});
-process.exit(code);
+    return await server.runServer({ ...options, ringBytes: server.DEFAULT_RING_BYTES });
+  } catch (err) {
+    process.stderr.write(`gritty: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

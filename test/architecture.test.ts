@@ -119,8 +119,8 @@ describe('the import graph', () => {
     'node-pty': 'server/pty.ts',
     msgpackr: 'relay/codec.ts',
     commander: 'client/cli.ts',
-    '@xterm/headless': 'server/screen-worker.ts',
-    '@xterm/addon-serialize': 'server/screen-worker.ts',
+    '@xterm/headless': 'server/screen-emulator.ts',
+    '@xterm/addon-serialize': 'server/screen-emulator.ts',
     open: 'forward/open/browser.ts',
   };
 
@@ -128,8 +128,8 @@ describe('the import graph', () => {
     expect(violations((imp) => imp.target === undefined && packageOf(imp.specifier) === pkg && imp.from !== owner)).toEqual([]);
   });
 
-  test('every @xterm package is imported only by the screen worker', () => {
-    expect(violations((imp) => imp.target === undefined && imp.specifier.startsWith('@xterm/') && imp.from !== 'server/screen-worker.ts')).toEqual([]);
+  test('every @xterm package is imported only by the screen emulator module', () => {
+    expect(violations((imp) => imp.target === undefined && imp.specifier.startsWith('@xterm/') && imp.from !== 'server/screen-emulator.ts')).toEqual([]);
   });
 
   test('each third-party package is imported by one file, so swapping it touches one place', () => {

@@ -21,7 +21,7 @@ import { handleNew } from './requests/new.js';
 import { handleRename } from './requests/rename.js';
 import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
-import { ScreenHost } from './screen-host.js';
+import { Screen } from './screen.js';
 import { openSessionSockets } from './session-sockets.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
@@ -50,7 +50,6 @@ export class Daemon implements DaemonContext {
   readonly serverId = randomBytes(8).toString('hex');
   readonly startedAt = Date.now();
   readonly log: Logger;
-  private readonly screens: ScreenHost;
   /** What `$BROWSER` runs in a session: this gritty's `open`, which asks the attached laptop. */
   private readonly browser = `${process.argv[1] ?? 'gritty'} open`;
   private readonly keeper: SocketKeeper;
@@ -64,7 +63,6 @@ export class Daemon implements DaemonContext {
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log;
     this.keeper = new SocketKeeper(options.log);
-    this.screens = new ScreenHost(options.log);
     this.sweep = setInterval(() => {
       const now = Date.now();
       for (const session of this.sessions.all()) session.evictSilent(now);
@@ -108,7 +106,7 @@ export class Daemon implements DaemonContext {
     });
     if (!spawned.ok) throw new GrittyError('spawn-failed', spawned.error);
     const ring = new RingBuffer(spec.ringBytes ?? this.options.ringBytes);
-    const screen = this.screens.open(id, ring, spec.cols, spec.rows);
+    const screen = new Screen(ring, { cols: spec.cols, rows: spec.rows }, this.log);
     const session = new Session({ id, name, pty: spawned.pty, screen, ring, cols: spec.cols, rows: spec.rows, killGraceMs: KILL_GRACE_MS, acceptor: sessionForwarding({ targets, log: (line) => this.log.info(line) }) });
     this.sessions.add(session);
     session.onEnded(() => this.log.info(`session ${session.name} (${id}) ended`));
@@ -131,10 +129,10 @@ export class Daemon implements DaemonContext {
   shutdown(): void {
     if (this.stopping) return;
     this.stopping = true;
-    void this.endSessions().then(() => {
+    void this.endSessions().finally(() => {
       clearInterval(this.sweep);
-      return this.screens.close();
-    }).finally(() => this.stop());
+      this.stop();
+    });
   }
 
   private async killAll(): Promise<number[]> {

@@ -13,7 +13,7 @@ export interface BufferView {
 
 /**
  * The parts of @xterm/headless's Terminal used outside the worker's entry file, as a
- * structural type: only screen-worker.ts imports the package (test/architecture.test.ts).
+ * structural type: only screen-emulator.ts imports the package (test/architecture.test.ts).
  */
 export interface HeadlessTerminal {
   readonly cols: number;

@@ -1,20 +1,26 @@
+import type { Logger } from '../relay/log.js';
+import { MAX_DATA_BYTES } from '../relay/messages.js';
 import type { RingBuffer } from './ring-buffer.js';
-import type { ScreenHost } from './screen-host.js';
+import { createEmulator, writeTo, type LiveEmulator } from './screen-emulator.js';
+import { picture } from './screen-picture.js';
 
 /** Scrollback lines each emulator keeps, and the most a fresh attach repaints (tmux's default history is 2000). */
 export const SNAPSHOT_SCROLLBACK_LINES = 2000;
-/** Bytes posted to the worker and not yet parsed; beyond it the emulator reads from the ring later. */
-const IN_FLIGHT_BYTES = 256 * 1024;
-/** One post to the worker at most. */
-const CHUNK_BYTES = 64 * 1024;
-/** How long new output waits before the emulator is fed: the client gets it first. */
-const FEED_DELAY_MS = 5;
-/** Unparsed output beyond which the emulator stops chasing every byte of a flood. */
-const FLOOD_BACKLOG_BYTES = 512 * 1024;
-/** What it parses of a flood's end when it catches up: far more than a screenful. */
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit, so this many characters always fit one frame. */
+const SNAPSHOT_MAX_CHARS = Math.floor(MAX_DATA_BYTES / 3);
+/**
+ * One write to the emulator, of output or of the picture it is rebuilt from: ~0.3 ms of
+ * parsing at ~50 MiB/s, the longest a keystroke of another session waits behind it.
+ */
+const SLICE_BYTES = 16 * 1024;
+/**
+ * Output that filled the last quarter of the ring faster than this, when the unparsed
+ * part reaches half the ring, is a flood: its middle is skipped instead of parsed. Below it, parsing everything costs at
+ * most a few percent of a core.
+ */
+const FLOOD_BYTES_PER_S = 1 << 20;
+/** What the emulator parses of a flood's end: far more than a screenful. */
 const FLOOD_TAIL_BYTES = 128 * 1024;
-/** How often it catches up during a flood. */
-const FLOOD_SETTLE_MS = 250;
 /** How far past the skip point a line start is looked for. */
 const NEWLINE_SEARCH_BYTES = 4096;
 /**
@@ -23,8 +29,20 @@ const NEWLINE_SEARCH_BYTES = 4096;
  * the newest replaces the last queued one, a little early.
  */
 const MAX_QUEUED_RESIZES = 64;
+/**
+ * An emulator that read the ring because it filled stays live while output goes on, and
+ * is folded once none came for this long: a fold serializes the whole scrollback, one
+ * synchronous call of up to tens of milliseconds, so it is done once per burst, not per
+ * half ring.
+ */
+const FOLD_AFTER_MS = 10_000;
 /** What a snapshot that could not be taken shows instead: one dim line. */
 export const SNAPSHOT_FAILED_NOTICE = '\x1b[2m[gritty] the screen could not be restored; press Ctrl-L to redraw\x1b[0m\r\n';
+/**
+ * Test-only: the first snapshot taken in this daemon fails as if the emulator had thrown.
+ * Read once, when the daemon loads; see test/integration/screen-crash.test.ts.
+ */
+let testFault = process.env.GRITTY_TEST_SCREEN_CRASH === 'throw';
 
 export interface Snapshot {
   /** Ring offset the picture corresponds to: the stream continues from here. */
@@ -32,41 +50,54 @@ export interface Snapshot {
   data: Buffer;
 }
 
+interface Size {
+  cols: number;
+  rows: number;
+}
+
 /**
- * One session's emulator, seen from the relay: another reader of the ring with its
- * own cursor and a bounded number of bytes in flight, so a flood of output never
- * queues unboundedly in front of the worker. Resizes are applied at the offset at
- * which they happened.
+ * Where the emulator stands. Between uses it is folded: a picture (screen-picture.ts)
+ * that rebuilds it, drawn at `size`, standing for the output up to `at`. While it parses
+ * it is live, a real headless terminal that has read the ring up to `fed`.
+ */
+type EmulatorPlace = { kind: 'folded'; picture: string; at: number; size: Size } | { kind: 'live'; emu: LiveEmulator; fed: number; applied: Size };
+
+/**
+ * One session's screen, kept for the picture a fresh attach is shown. Output is not
+ * parsed as it flows: the emulator reads the ring only when a picture is asked for, or
+ * when the unparsed output fills half the ring and would otherwise be lost. Then it is
+ * rebuilt from its picture and fed; it is folded into a picture again right after a
+ * snapshot (whose picture it is), or once output stops for FOLD_AFTER_MS. An idle session
+ * costs its picture (bytes for a shell prompt) rather than a live terminal (~150-350 KiB),
+ * and a daemon nobody attaches to fresh never loads the emulator at all. All of it runs
+ * on the daemon's own thread, in slices of SLICE_BYTES.
  */
 export class Screen {
-  private fed: number;
-  /** Bytes posted to the worker and not yet parsed. */
-  private inFlight = 0;
+  private place: EmulatorPlace;
   private resizes: { at: number; size: Size }[] = [];
   /** The emulator's size once every queued resize is applied. */
   private size: Size;
-  /** The size last sent to the worker. */
-  private applied: Size;
-  private floodTimer: NodeJS.Timeout | undefined;
-  private feedTimer: NodeJS.Timeout | undefined;
+  /** Catch-ups and snapshots, one at a time, in order. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private jobs = 0;
+  /** When the unparsed output passed a quarter of the ring: the flood rate is measured from here to half. */
+  private quarter: { end: number; time: number } | undefined;
+  private closed = false;
+  private foldTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly host: ScreenHost,
-    private readonly id: string,
     private readonly ring: RingBuffer,
     size: Size,
+    private readonly log?: Logger,
   ) {
-    this.fed = ring.end;
     this.size = size;
-    this.applied = size;
-    this.host.post({ op: 'open', id, cols: size.cols, rows: size.rows, scrollback: SNAPSHOT_SCROLLBACK_LINES });
+    this.place = { kind: 'folded', picture: '', at: ring.end, size };
   }
 
   /**
-   * Queues a resize at the current end of output, for the next feed. Only a real change
-   * is queued, and a burst between two outputs is one resize: the emulator only ever
-   * sees the last (100 000 resize frames once made it resize 100 000 times, queueing
-   * 30 s of work and ~100 MB in front of the worker).
+   * Queues a resize at the current end of output. Only a real change is queued, and a
+   * burst between two outputs is one resize: the emulator only ever sees the last (100 000
+   * resize frames once made it resize 100 000 times, queueing 30 s of work and ~100 MB).
    */
   resize(cols: number, rows: number): void {
     if (sameSize(this.size, { cols, rows })) return;
@@ -74,121 +105,187 @@ export class Screen {
     const last = this.resizes.at(-1);
     if (last !== undefined && (last.at === this.ring.end || this.resizes.length >= MAX_QUEUED_RESIZES)) last.size = this.size;
     else this.resizes.push({ at: this.ring.end, size: this.size });
-    this.feedSoon();
-  }
-
-  /** In a new worker after the old one died: the emulator starts over from the oldest output held. */
-  rebuild(): void {
-    clearTimeout(this.floodTimer);
-    clearTimeout(this.feedTimer);
-    this.floodTimer = undefined;
-    this.feedTimer = undefined;
-    this.resizes = [];
-    this.inFlight = 0;
-    this.fed = this.ring.start;
-    this.applied = this.size;
-    this.host.post({ op: 'open', id: this.id, cols: this.size.cols, rows: this.size.rows, scrollback: SNAPSHOT_SCROLLBACK_LINES });
-    this.pump();
   }
 
   /**
-   * Feeds the worker a moment later, once per FEED_DELAY_MS at most: the worker then
-   * wakes once for a burst of output (a keystroke's echo, a screenful) rather than per
-   * read, and not while that echo is still on its way to the client.
+   * New output is in the ring. Nothing happens until the unparsed part fills half of
+   * it; then the emulator reads it, or skips its middle if it is a flood.
    */
-  feedSoon(): void {
-    this.feedTimer ??= setTimeout(() => {
-      this.feedTimer = undefined;
-      this.pump();
-    }, FEED_DELAY_MS);
+  noteOutput(): void {
+    const unparsed = this.ring.end - this.parsed();
+    if (this.closed || this.jobs > 0 || unparsed <= this.ring.capacity / 4) return;
+    this.quarter ??= { end: this.ring.end, time: Date.now() };
+    if (unparsed <= this.ring.capacity / 2) return;
+    if (this.isFlood()) {
+      this.skipToTail();
+      return;
+    }
+    void this.exclusive(async () => {
+      try {
+        await this.catchUp(this.ring.end);
+        this.foldWhenQuiet(this.ring.end);
+      } catch (err) {
+        this.startOver(err);
+      }
+    });
   }
 
-  /**
-   * Feeds the worker what the ring holds beyond the cursor, within the in-flight bound.
-   * During a flood (more unparsed output than FLOOD_BACKLOG_BYTES) it does not chase
-   * every byte: every FLOOD_SETTLE_MS it jumps to the last FLOOD_TAIL_BYTES, so parsing
-   * takes a sliver of a core instead of a whole one that the relay needs.
-   */
-  pump(limit = IN_FLIGHT_BYTES): void {
-    if (this.fed < this.ring.start) this.skipTo(this.ring.start, { reset: true });
-    if (this.ring.end - this.fed > FLOOD_BACKLOG_BYTES) {
-      if (limit !== Infinity) {
-        this.floodTimer ??= setTimeout(() => {
-          this.floodTimer = undefined;
-          this.skipToTail();
-          this.pump();
-        }, FLOOD_SETTLE_MS);
+  /** Folds the live emulator once output has stopped for FOLD_AFTER_MS (checked, not re-armed per output). */
+  private foldWhenQuiet(end: number): void {
+    clearTimeout(this.foldTimer);
+    this.foldTimer = setTimeout(() => {
+      this.foldTimer = undefined;
+      if (this.ring.end !== end) {
+        this.foldWhenQuiet(this.ring.end);
         return;
       }
-      this.skipToTail();
-    }
-    for (;;) {
-      this.applyResizesUpTo(this.fed);
-      const next = this.resizes[0];
-      const until = Math.min(this.ring.end, next?.at ?? Infinity);
-      if (this.fed >= until || this.inFlight >= limit) return;
-      const view = this.ring.read(this.fed, Math.min(CHUNK_BYTES, until - this.fed));
-      const data = new Uint8Array(view);
-      this.fed += data.length;
-      this.inFlight += data.length;
-      this.host.post({ op: 'write', id: this.id, data }, [data.buffer]);
-    }
+      void this.exclusive(async () => {
+        // a snapshot may have folded it meanwhile
+        if (this.place.kind !== 'live') return;
+        try {
+          const live = await this.catchUp(this.ring.end);
+          this.fold(picture(live.emu, SNAPSHOT_SCROLLBACK_LINES, Infinity));
+        } catch (err) {
+          this.startOver(err);
+        }
+      });
+    }, FOLD_AFTER_MS);
+    this.foldTimer.unref();
   }
 
-  /** The current screen: everything the ring holds is fed first, whatever is in flight. */
-  async snapshot(scrollback = SNAPSHOT_SCROLLBACK_LINES): Promise<Snapshot> {
-    this.pump(Infinity);
-    const offset = this.fed;
-    const data = await this.host.requestSnapshot(this.id, scrollback);
-    if (data === undefined) return { offset: this.ring.end, data: Buffer.from(SNAPSHOT_FAILED_NOTICE) };
-    return { offset, data: Buffer.from(data, 'utf8') };
-  }
-
-  onWritten(bytes: number): void {
-    this.inFlight -= bytes;
-    this.pump();
+  /** The current screen with up to `scrollback` lines of history: everything the ring holds is parsed first. */
+  snapshot(scrollback = SNAPSHOT_SCROLLBACK_LINES): Promise<Snapshot> {
+    return this.exclusive(async () => {
+      try {
+        if (testFault) {
+          testFault = false;
+          throw new Error('screen: test fault (GRITTY_TEST_SCREEN_CRASH=throw)');
+        }
+        const { place } = this;
+        const whole = scrollback === SNAPSHOT_SCROLLBACK_LINES;
+        if (place.kind === 'folded' && place.at === this.ring.end && this.resizes.length === 0 && whole && place.picture.length <= SNAPSHOT_MAX_CHARS) {
+          return { offset: place.at, data: Buffer.from(place.picture, 'utf8') };
+        }
+        if (this.ring.end - this.parsed() > this.ring.capacity / 2 && this.isFlood()) this.skipToTail();
+        const live = await this.catchUp(this.ring.end);
+        const full = picture(live.emu, SNAPSHOT_SCROLLBACK_LINES, Infinity);
+        // the whole picture is what the screen folds into; a smaller request, or one too big for a frame, is drawn apart
+        const data = whole && full.length <= SNAPSHOT_MAX_CHARS ? full : picture(live.emu, scrollback, SNAPSHOT_MAX_CHARS);
+        this.fold(full);
+        return { offset: live.fed, data: Buffer.from(data, 'utf8') };
+      } catch (err) {
+        this.startOver(err);
+        return { offset: this.ring.end, data: Buffer.from(SNAPSHOT_FAILED_NOTICE) };
+      }
+    });
   }
 
   close(): void {
-    clearTimeout(this.floodTimer);
-    clearTimeout(this.feedTimer);
-    this.host.closeScreen(this.id);
+    this.closed = true;
+    clearTimeout(this.foldTimer);
+    // a catch-up in progress still writes to its emulator: it is let go when the catch-up ends
+    if (this.jobs === 0) this.dispose();
   }
 
-  /** Skips a flood's middle: continues at the first line that starts within the last FLOOD_TAIL_BYTES. */
+  private dispose(): void {
+    if (this.place.kind === 'live') this.place.emu.term.dispose();
+    this.place = { kind: 'folded', picture: '', at: this.ring.end, size: this.size };
+  }
+
+  /** Where parsing stands: the ring offset the emulator has read up to. */
+  private parsed(): number {
+    return this.place.kind === 'live' ? this.place.fed : this.place.at;
+  }
+
+  /** Whether the last quarter of the ring filled faster than FLOOD_BYTES_PER_S. */
+  private isFlood(): boolean {
+    if (this.quarter === undefined) return false;
+    const seconds = Math.max(Date.now() - this.quarter.time, 1) / 1000;
+    return (this.ring.end - this.quarter.end) / seconds > FLOOD_BYTES_PER_S;
+  }
+
+  /** Runs `job` after the ones before it; a screen closed meanwhile lets go of its emulator once the last is done. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    this.jobs++;
+    const run = this.turn.then(job).finally(() => {
+      if (--this.jobs === 0 && this.closed) this.dispose();
+    });
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The emulator, live and having read the ring up to `target` (or from the oldest byte held, if the ring overtook it). */
+  private async catchUp(target: number): Promise<{ emu: LiveEmulator; fed: number }> {
+    this.quarter = undefined;
+    const live = this.place.kind === 'live' ? this.place : await this.rebuild(this.place);
+    while (live.fed < target && !this.closed) {
+      if (live.fed < this.ring.start) {
+        live.emu.term.reset();
+        live.emu.state.reset();
+        live.fed = this.ring.start;
+      }
+      this.applyResizesUpTo(live, live.fed);
+      const until = Math.min(target, this.resizes[0]?.at ?? Infinity);
+      // a copy: xterm.js parses it on a later turn, after the ring may have moved on
+      const data = new Uint8Array(this.ring.read(live.fed, Math.min(SLICE_BYTES, until - live.fed)));
+      live.fed += data.length;
+      await writeTo(live.emu, data);
+    }
+    this.applyResizesUpTo(live, live.fed);
+    return live;
+  }
+
+  /** A live emulator in the state the picture holds. */
+  private async rebuild(folded: Extract<EmulatorPlace, { kind: 'folded' }>): Promise<Extract<EmulatorPlace, { kind: 'live' }>> {
+    const emu = createEmulator({ ...folded.size, scrollback: SNAPSHOT_SCROLLBACK_LINES });
+    const live = { kind: 'live' as const, emu, fed: folded.at, applied: folded.size };
+    this.place = live;
+    for (let i = 0; i < folded.picture.length; i += SLICE_BYTES) await writeTo(emu, folded.picture.slice(i, i + SLICE_BYTES));
+    return live;
+  }
+
+  /** Lets go of the live emulator, keeping `drawn`, its picture with the whole scrollback. */
+  private fold(drawn: string): void {
+    clearTimeout(this.foldTimer);
+    this.foldTimer = undefined;
+    const live = this.place;
+    if (live.kind !== 'live') return;
+    this.place = { kind: 'folded', picture: drawn, at: live.fed, size: live.applied };
+    live.emu.term.dispose();
+  }
+
+  /** After a failure: the emulator starts over, empty, from the oldest output held. */
+  private startOver(err: unknown): void {
+    this.log?.error('the screen emulator failed; it starts over from the oldest output held', err);
+    if (this.place.kind === 'live') this.place.emu.term.dispose();
+    this.place = { kind: 'folded', picture: '', at: this.ring.start, size: this.size };
+    this.resizes = [];
+  }
+
+  /** Skips a flood's middle: parsing continues at the first line that starts within the last FLOOD_TAIL_BYTES. */
   private skipToTail(): void {
-    let at = Math.max(this.fed, this.ring.end - FLOOD_TAIL_BYTES);
+    let at = Math.max(this.parsed(), this.ring.end - FLOOD_TAIL_BYTES);
     const newline = this.ring.read(at, NEWLINE_SEARCH_BYTES).indexOf(0x0a);
     if (newline >= 0) at += newline + 1;
-    this.skipTo(at, { reset: false });
+    // the resizes passed over apply where parsing continues, the last one winning
+    const passed = this.resizes.filter((r) => r.at <= at);
+    if (passed.length > 0) this.resizes = [{ at, size: passed.at(-1)!.size }, ...this.resizes.slice(passed.length)];
+    if (this.place.kind === 'live') this.place.fed = at;
+    else this.place = { ...this.place, at };
+    this.quarter = undefined;
   }
 
-  /**
-   * Moves the cursor forward to `offset`, applying the last resize passed over. With
-   * `reset` (the ring overtook the emulator) the emulator starts over from a clean state.
-   */
-  private skipTo(offset: number, options: { reset: boolean }): void {
-    this.applyResizesUpTo(offset);
-    if (options.reset) this.host.post({ op: 'reset', id: this.id });
-    this.fed = offset;
-  }
-
-  /** Sends the worker the last of the resizes queued at or before `offset`, if it changes the size. */
-  private applyResizesUpTo(offset: number): void {
+  /** Resizes the emulator to the last of the resizes queued at or before `offset`, if that changes its size. */
+  private applyResizesUpTo(live: { emu: LiveEmulator; applied: Size }, offset: number): void {
     let passed = 0;
     while (passed < this.resizes.length && this.resizes[passed]!.at <= offset) passed++;
     if (passed === 0) return;
     const { size } = this.resizes[passed - 1]!;
     this.resizes.splice(0, passed);
-    if (sameSize(size, this.applied)) return;
-    this.applied = size;
-    this.host.post({ op: 'resize', id: this.id, cols: size.cols, rows: size.rows });
+    if (sameSize(size, live.applied)) return;
+    live.applied = size;
+    live.emu.term.resize(size.cols, size.rows);
   }
-}
-
-interface Size {
-  cols: number;
-  rows: number;
 }
 
 function sameSize(a: Size, b: Size): boolean {

@@ -304,7 +304,7 @@ export class Session {
     this.client?.pump.pump();
     for (const viewer of this.tails) viewer.pump.pump();
     this.gate.update(this.client?.pump);
-    this.screen.feedSoon();
+    this.screen.noteOutput();
   }
 
   private onExit(status: ExitStatus): void {

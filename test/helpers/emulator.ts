@@ -3,7 +3,7 @@ import serialize from '@xterm/addon-serialize';
 import { EmulatorState } from '../../src/server/emulator-state.js';
 import type { Emulator } from '../../src/server/screen-picture.js';
 
-/** An emulator as the screen worker builds one, with the real terminal's full API for the test to drive. */
+/** An emulator as screen-emulator.ts builds one, with the real terminal's full API for the test to drive. */
 export interface TestEmulator extends Emulator {
   term: InstanceType<typeof xterm.Terminal>;
 }
