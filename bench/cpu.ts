@@ -49,9 +49,8 @@ export async function cpuDuring<T>(roles: Roles, work: () => Promise<T>): Promis
 
 /**
  * One role on a measured path. `busiestThread` breaks a Node process into its main
- * thread, its busiest other thread, named so (in gritty's daemon the screen worker:
- * Node gives threads no names, so it is found by what it did), and the rest (V8's and
- * libuv's helpers).
+ * thread, its busiest other thread (Node gives threads no names, so it is found by what
+ * it did: in gritty's daemon a V8 garbage-collector or libuv helper), and the rest.
  * `children` adds the time of children the process has reaped: a shell's `cat`s.
  */
 export interface Account {

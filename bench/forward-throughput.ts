@@ -39,7 +39,7 @@ function grittyRoles(h: SshHarness, server: ChildProcess, target: string): Roles
     ['gritty client (`gritty attach`, laptop)', pick(laptop, 'attach', target)],
     ['ssh (the tunnel)', [sshPid]],
     ['sshd', h.sshdServing(sshPid)],
-    ['gritty daemon (main thread and screen worker)', pick(remote, 'server', '--foreground')],
+    ['gritty daemon (all threads)', pick(remote, 'server', '--foreground')],
     ['`gritty lf` (in the session: holds the forward, the daemon carries the bytes)', pick(remote, 'lf')],
   ]);
 }

@@ -92,11 +92,11 @@ export class GrittyPeer implements Peer {
   }
 }
 
-/** gritty's client and its daemon, the daemon split into main thread, screen worker and the rest. */
+/** gritty's client and its daemon, the daemon split into main thread, its busiest helper thread and the rest. */
 export function grittyProcesses(clientPid: number, daemonPid: number): Account[] {
   return [
     { role: 'gritty client (`gritty attach`)', pids: [clientPid] },
-    { role: 'gritty daemon', pids: [daemonPid], busiestThread: 'screen worker (busiest other thread)' },
+    { role: 'gritty daemon', pids: [daemonPid], busiestThread: 'busiest other thread (a V8 or libuv helper)' },
   ];
 }
 

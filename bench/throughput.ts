@@ -120,7 +120,7 @@ export function marker(n: number): string {
   return n % 2 === 1 ? `__done_${n}__` : `--DONE=${String(n).replace(/\d/g, (d) => String.fromCharCode(97 + Number(d)))}--`;
 }
 export const MARKER_SCRIPT = `if [ $((n % 2)) -eq 1 ]; then printf '\\n__done_%d__\\n' "$n"; else printf '\\n--DONE=%s--\\n' "$(echo "$n" | tr 0-9 a-j)"; fi`;
-/** CPU is read this long after the marker is out, so work a process does after passing it on (the screen worker catching up) counts; the rate is timed without it. */
+/** CPU is read this long after the marker is out, so work a process does after passing it on (the daemon's emulator catching up) counts; the rate is timed without it. */
 const CPU_SETTLE_MS = 250;
 /** Starts the throughput script of each peer (with the bench's pid and the peer's index), so its shell can be found for its CPU time. */
 const WORKLOAD_MARK = 'gritty-bench-workload';

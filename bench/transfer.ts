@@ -148,7 +148,7 @@ function grittyRoles(h: SshHarness, target: string, dir: string): Map<string, Ro
     ['gritty client (`gritty attach`, laptop)', pick((p) => laptop.has(p.pid) && node(p) && p.argv.includes('attach'))],
     ['ssh (the tunnel)', pick((p) => p.pid === sshPid)],
     ['sshd', () => h.sshdServing(sshPid)],
-    ['gritty daemon (main thread and screen worker)', pick((p) => remote.has(p.pid) && node(p) && p.argv.includes('--foreground'))],
+    ['gritty daemon (all threads)', pick((p) => remote.has(p.pid) && node(p) && p.argv.includes('--foreground'))],
     ['`gritty receive` (in the session)', pick((p) => node(p) && p.argv[2] === 'receive' && p.argv.includes(dir))],
   ]);
 }
