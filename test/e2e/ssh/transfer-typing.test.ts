@@ -60,6 +60,9 @@ function laptopShell(s: TransferScene, command: string): { child: ChildProcess; 
  */
 async function typeDuringTransfer(s: TransferScene, typed: string, stillRunning: () => boolean): Promise<void> {
   s.term.line(`clear; cat > ${typed}`);
+  // Only once clear has run is the terminal back in cooked, echoing mode: a line typed
+  // while bash's readline still held it (-echo) would reach cat without an echo.
+  await s.term.waitFor((screen) => !screen.includes('--timeout 60') && !screen.includes('cat > '), { what: 'clear to run', timeoutMs: 30_000 });
   const lines: string[] = [];
   for (let i = 0; i < LINES; i++) {
     const line = `typed-${i}-${randomBytes(6).toString('hex')}`;
