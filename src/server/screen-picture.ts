@@ -1,7 +1,7 @@
 import type { EmulatorState, HeadlessTerminal } from './emulator-state.js';
 import { cursorTo, screenTrailer, sgr } from './screen-trailer.js';
 
-/** One session's headless terminal and its serializer (@xterm/addon-serialize), as the screen worker keeps them. */
+/** One session's headless terminal and its serializer (@xterm/addon-serialize), as a live screen keeps them. */
 export interface Emulator {
   term: HeadlessTerminal;
   serializer: { serialize(options: { scrollback: number; excludeModes: boolean }): string };
