@@ -1,6 +1,7 @@
 import { readSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as nodePty from 'node-pty';
+import { processAlive } from '../relay/process-identity.js';
 import { PtyWriter } from './pty-writer.js';
 
 /**
@@ -127,7 +128,7 @@ export function spawnPty(options: PtyOptions): SpawnResult {
       if (exitPoll !== undefined || gone) return;
       proc.pause();
       exitPoll = setInterval(() => {
-        gone = !isAlive(proc.pid);
+        gone = !processAlive(proc.pid);
         if (gone) resume();
       }, EXIT_POLL_MS);
       exitPoll.unref();
@@ -139,15 +140,6 @@ export function spawnPty(options: PtyOptions): SpawnResult {
     resume();
   });
   return { ok: true, pty };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { lstat, open, readdir, rename, statfs, unlink, type FileHandle } from 'n
 import { join } from 'node:path';
 import { GrittyError } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
+import { processAlive } from '../../relay/process-identity.js';
 
 /** Mode of a file while it is written: nobody else reads a half-written file. */
 const PART_MODE = 0o600;
@@ -119,22 +120,13 @@ export async function sweepStaleParts(dir: string): Promise<number> {
   const entries = await readdir(dir).catch(() => [] as string[]);
   for (const entry of entries) {
     const pid = PART_PATTERN.exec(entry)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
+    if (pid === undefined || processAlive(Number(pid))) continue;
     const path = join(dir, entry);
     const stat = await lstat(path).catch(() => undefined);
     if (stat === undefined || !stat.isFile()) continue;
     if (await unlink(path).then(() => true, () => false)) removed += 1;
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function formatBytes(bytes: number): string {
