@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { GrittyWorld } from './gritty-world.js';
+import { rssKiB } from './processes.js';
 import { TmuxServer } from './peers.js';
 import { sleep } from './stats.js';
 
@@ -9,14 +9,6 @@ export const IDLE_SHELL = ['bash', '--norc'];
 const SETTLE_MS = 1_500;
 /** `gritty new` processes started at once while populating a daemon. */
 const CREATE_CONCURRENCY = 4;
-
-/** Resident set of a process in KiB (VmRSS counts every thread, node-pty's one per shell included). */
-export function rssKiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-  if (match === null) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]);
-}
 
 /** A server of some kind that can be grown to n idle sessions and weighed. */
 export interface Populated {

@@ -86,3 +86,10 @@ export function isAlive(pid: number): boolean {
   const info = readProcess(pid);
   return info !== undefined && info.state !== 'Z';
 }
+
+/** Resident set of a process in KiB (VmRSS counts every thread, node-pty's one per shell included). */
+export function rssKiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match === null) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]);
+}

@@ -1,28 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { MIN_TERMINAL_DIMENSION } from '../../src/relay/messages.js';
-import { GRITTY_BIN, makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { GRITTY_BIN } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, listSessions } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Sizes and directories a client sends are checked: a 0x0 terminal is raised to the minimum, a missing cwd refused by name. */
-let world: GrittyEnv;
-const opened: RawClient[] = [];
-
-beforeAll(() => {
-  world = makeServerWorld();
-});
-
-afterAll(() => {
-  for (const client of opened) client.close();
-  world?.cleanup();
-});
+const server = sharedServer();
 
 async function open(): Promise<RawClient> {
-  const { client } = await RawClient.open(world.ctlSocket);
-  opened.push(client);
+  const { client } = await RawClient.open(server.world.ctlSocket);
+  server.track(client);
   return client;
 }
 
@@ -40,7 +31,7 @@ test('a 0x0 terminal is raised to the minimum size, for the PTY and the listing 
   expect(output.text()).toContain(`${MIN_TERMINAL_DIMENSION} ${MIN_TERMINAL_DIMENSION}\r\n`);
 
   const sizeListed = async (): Promise<string> => {
-    const s = (await listSessions(world.ctlSocket)).find((x) => x.name === 'tiny')!;
+    const s = (await listSessions(server.world.ctlSocket)).find((x) => x.name === 'tiny')!;
     return `${s.cols}x${s.rows}`;
   };
   client.send({ type: 'resize', cols: 10, rows: 5 });
@@ -59,11 +50,11 @@ test.each([
   const error = await client.expect('error');
   expect(error.code).toBe('spawn-failed');
   expect(error.message).toMatch(message);
-  expect((await listSessions(world.ctlSocket)).map((s) => s.name)).not.toContain('nowhere');
+  expect((await listSessions(server.world.ctlSocket)).map((s) => s.name)).not.toContain('nowhere');
 });
 
 test('attach -c with a cwd that is a file is refused the same way', async () => {
-  const file = join(world.root, 'a-file');
+  const file = join(server.world.root, 'a-file');
   writeFileSync(file, '');
   const client = await open();
   client.send({ type: 'attach', target: 'filecwd', cols: 80, rows: 24, create: spec({ command: 'cat', cwd: file }), repaint: false });
@@ -73,10 +64,10 @@ test('attach -c with a cwd that is a file is refused the same way', async () => 
 });
 
 test('gritty new run from a directory that was deleted says so, naming it, and exits 1', () => {
-  const gone = join(world.root, 'gone');
+  const gone = join(server.world.root, 'gone');
   mkdirSync(gone);
   const r = spawnSync('/bin/sh', ['-c', `cd '${gone}' && rmdir '${gone}' && exec '${process.execPath}' '${GRITTY_BIN}' new -d -c cat local:orphan`], {
-    env: world.env,
+    env: server.world.env,
     encoding: 'utf8',
     timeout: 20_000,
   });

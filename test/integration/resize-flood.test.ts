@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, expect, test } from 'vitest';
 import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { rssKiB } from '../helpers/processes.js';
 import { RawClient, attachRaw, createSession } from '../helpers/protocol.js';
 
 /**
@@ -27,10 +27,6 @@ afterEach(() => {
   world?.cleanup();
   world = undefined;
 });
-
-function rssKiB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-}
 
 test('100 000 resize frames between two sizes leave the daemon within 64 MiB of where it was', async () => {
   world = makeServerWorld();

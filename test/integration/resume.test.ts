@@ -1,32 +1,21 @@
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { MessageOf } from '../../src/relay/messages.js';
-import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession, listSessions, waitFor } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 
 /** Byte-exact resume by offset over the raw protocol, and its refusal after a takeover. */
-let world: GrittyEnv;
-const opened: RawClient[] = [];
+const server = sharedServer();
 /** Numbered lines, about a hundred a second, for as long as the test needs. */
 const COUNTER = 'i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.01; done';
 
-beforeAll(() => {
-  world = makeServerWorld();
-});
-
-afterEach(() => {
-  for (const client of opened.splice(0)) client.close();
-});
-
-afterAll(() => world?.cleanup());
-
 async function attach(target: string, resume?: { token: string; offset: number }): Promise<{ client: RawClient; attached: MessageOf<'attached'> }> {
-  const result = await attachRaw(world.ctlSocket, target, { resume });
-  opened.push(result.client);
+  const result = await attachRaw(server.world.ctlSocket, target, { resume });
+  server.track(result.client);
   return result;
 }
 
 async function sessionOffset(name: string): Promise<number> {
-  const session = (await listSessions(world.ctlSocket)).find((s) => s.name === name);
+  const session = (await listSessions(server.world.ctlSocket)).find((s) => s.name === name);
   if (session === undefined) throw new Error(`no session ${name}`);
   return session.offset;
 }
@@ -37,8 +26,8 @@ function lineNumbers(text: string): number[] {
 
 /** The ring's bytes [from, to) as a read-only tail with history sees them. */
 async function history(name: string, from: number, to: number): Promise<Buffer> {
-  const { client } = await RawClient.open(world.ctlSocket);
-  opened.push(client);
+  const { client } = await RawClient.open(server.world.ctlSocket);
+  server.track(client);
   client.send({ type: 'tail', target: name, from: 'history' });
   const attached = await client.expect('attached');
   expect(attached.offset).toBeLessThanOrEqual(from);
@@ -52,7 +41,7 @@ async function history(name: string, from: number, to: number): Promise<Buffer> 
 }
 
 test('a client that resumes with its token and offset gets exactly the bytes after that offset, nothing lost or repeated', async () => {
-  await createSession(world.ctlSocket, { name: 'counter', command: COUNTER });
+  await createSession(server.world.ctlSocket, { name: 'counter', command: COUNTER });
 
   const first = await attach('counter');
   expect(first.attached.lost).toBe(0);
@@ -86,7 +75,7 @@ test('a client that resumes with its token and offset gets exactly the bytes aft
 });
 
 test('a resume with a token from before another client attached is refused with taken-over', async () => {
-  await createSession(world.ctlSocket, { name: 'shared', command: COUNTER });
+  await createSession(server.world.ctlSocket, { name: 'shared', command: COUNTER });
   const x = await attach('shared');
   const xTracker = new OutputTracker(x.attached.offset);
   await xTracker.readUntil(x.client, (text) => lineNumbers(text).length >= 2);
@@ -95,8 +84,8 @@ test('a resume with a token from before another client attached is refused with 
   const y = await attach('shared');
   expect(y.attached.token).not.toBe(x.attached.token);
 
-  const { client } = await RawClient.open(world.ctlSocket);
-  opened.push(client);
+  const { client } = await RawClient.open(server.world.ctlSocket);
+  server.track(client);
   client.send({ type: 'attach', target: 'shared', cols: 80, rows: 24, resume: { token: x.attached.token, offset: xTracker.offset }, repaint: false });
   const answer = await client.drainUntilClosed();
   expect(answer.map((m) => m.type)).toEqual(['error']);
@@ -111,7 +100,7 @@ test('a resume with a token from before another client attached is refused with 
 });
 
 test('the client that is taken over is told by whom and closed', async () => {
-  await createSession(world.ctlSocket, { name: 'stolen', command: COUNTER });
+  await createSession(server.world.ctlSocket, { name: 'stolen', command: COUNTER });
   const x = await attach('stolen');
   await attach('stolen');
   const { msg } = await x.client.until('detached');

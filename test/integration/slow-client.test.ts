@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Message, MessageOf } from '../../src/relay/messages.js';
 import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { rssKiB } from '../helpers/processes.js';
 import { OutputTracker, RawClient, attachRaw, createSession, listSessions, waitFor } from '../helpers/protocol.js';
 
 /**
@@ -24,12 +24,6 @@ afterAll(() => {
   client?.close();
   world?.cleanup();
 });
-
-function rssKiB(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (match === null) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]);
-}
 
 async function sessionOffset(name: string): Promise<number> {
   return (await listSessions(world.ctlSocket)).find((s) => s.name === name)?.offset ?? -1;

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { MessageOf } from '../../src/relay/messages.js';
 import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { rssKiB } from '../helpers/processes.js';
 import { RawClient, attachRaw, createSession } from '../helpers/protocol.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -46,12 +46,6 @@ beforeAll(async () => {
 afterAll(() => {
   world?.cleanup();
 });
-
-function rssKiB(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (match === null) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]);
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

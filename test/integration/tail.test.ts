@@ -1,24 +1,13 @@
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { expect, test } from 'vitest';
 import { OutputTracker, RawClient, attachRaw, createSession, listSessions } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 
 /** tail is a read-only viewer: it sees the stream and can change nothing. */
-let world: GrittyEnv;
-const opened: RawClient[] = [];
-
-beforeAll(() => {
-  world = makeServerWorld();
-});
-
-afterEach(() => {
-  for (const client of opened.splice(0)) client.close();
-});
-
-afterAll(() => world?.cleanup());
+const server = sharedServer();
 
 async function tail(target: string, from: 'now' | 'history' | 'screen'): Promise<{ client: RawClient; tracker: OutputTracker }> {
-  const { client } = await RawClient.open(world.ctlSocket);
-  opened.push(client);
+  const { client } = await RawClient.open(server.world.ctlSocket);
+  server.track(client);
   client.send({ type: 'tail', target, from });
   const attached = await client.expect('attached');
   expect(attached.token).toBe('');
@@ -26,9 +15,9 @@ async function tail(target: string, from: 'now' | 'history' | 'screen'): Promise
 }
 
 test('input, resize and detach from a tail viewer never reach the session', async () => {
-  await createSession(world.ctlSocket, { name: 'ro', command: 'cat' });
-  const owner = await attachRaw(world.ctlSocket, 'ro');
-  opened.push(owner.client);
+  await createSession(server.world.ctlSocket, { name: 'ro', command: 'cat' });
+  const owner = await attachRaw(server.world.ctlSocket, 'ro');
+  server.track(owner.client);
   const ownerOut = new OutputTracker(owner.attached.offset);
   const viewer = await tail('ro', 'now');
 
@@ -45,7 +34,7 @@ test('input, resize and detach from a tail viewer never reach the session', asyn
   expect(ownerOut.text()).not.toContain('from-tail');
   expect(viewer.tracker.text()).not.toContain('from-tail');
   // the owner is still the attached client and the size is its own
-  const session = (await listSessions(world.ctlSocket)).find((s) => s.name === 'ro')!;
+  const session = (await listSessions(server.world.ctlSocket)).find((s) => s.name === 'ro')!;
   expect(session.attached).toBe(true);
   expect([session.cols, session.rows]).toEqual([80, 24]);
 
@@ -57,7 +46,7 @@ test('input, resize and detach from a tail viewer never reach the session', asyn
 });
 
 test('tail --history starts at the oldest byte held, tail from now at the end', async () => {
-  await createSession(world.ctlSocket, { name: 'hist', command: 'printf "early-%s\\n" 1 2 3; exec cat' });
+  await createSession(server.world.ctlSocket, { name: 'hist', command: 'printf "early-%s\\n" 1 2 3; exec cat' });
   const history = await tail('hist', 'history');
   expect(history.tracker.offset).toBe(0);
   await history.tracker.readUntil(history.client, (text) => text.includes('early-3'));
