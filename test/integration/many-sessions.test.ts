@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { expect, test } from 'vitest';
 import { OutputTracker, RawClient, attachRaw, createSession } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 
 /** One daemon holding 200 sessions stays correct and responsive. */
 const SESSIONS = 200;
@@ -10,26 +10,16 @@ const SESSIONS = 200;
  * took 30-450 ms on a loaded 2-core machine, so the last of 200 can wait a minute.
  */
 const CREATE_TIMEOUT_MS = 90_000;
-let world: GrittyEnv;
-let client: RawClient | undefined;
-
-beforeAll(() => {
-  world = makeServerWorld();
-});
-
-afterAll(() => {
-  client?.close();
-  world?.cleanup();
-});
+const server = sharedServer();
 
 test(`${SESSIONS} sessions made at once get distinct names, all listed, and a fresh attach still works`, { timeout: 180_000 }, async () => {
-  const created = await Promise.all(Array.from({ length: SESSIONS }, () => createSession(world.ctlSocket, { command: 'cat', timeoutMs: CREATE_TIMEOUT_MS })));
+  const created = await Promise.all(Array.from({ length: SESSIONS }, () => createSession(server.world.ctlSocket, { command: 'cat', timeoutMs: CREATE_TIMEOUT_MS })));
   expect(new Set(created.map((s) => s.name)).size).toBe(SESSIONS);
   expect(new Set(created.map((s) => s.id)).size).toBe(SESSIONS);
   // unnamed sessions take the smallest free numbers: exactly 0..199
   expect(created.map((s) => Number(s.name)).sort((a, b) => a - b)).toEqual(Array.from({ length: SESSIONS }, (_, i) => i));
 
-  const listed = world.run(['ls', '--json', 'local']);
+  const listed = server.world.run(['ls', '--json', 'local']);
   expect(listed.status, listed.stderr).toBe(0);
   const rows = JSON.parse(listed.stdout) as { name: string; id: string; pid: number; attached: boolean }[];
   expect(rows).toHaveLength(SESSIONS);
@@ -39,12 +29,12 @@ test(`${SESSIONS} sessions made at once get distinct names, all listed, and a fr
 
   // responsive: attach to the last one made and get cat's echo back
   const last = created[created.length - 1]!;
-  const attach = await attachRaw(world.ctlSocket, last.name);
-  client = attach.client;
+  const attach = await attachRaw(server.world.ctlSocket, last.name);
+  const client = server.track(attach.client);
   const echo = new OutputTracker(attach.attached.offset);
   client.send({ type: 'input', data: Buffer.from('still-here\r') });
   await echo.readUntil(client, (text) => text.split('still-here\r\n').length >= 3, 10_000);
 
   // a new session on top gets the next number
-  expect((await createSession(world.ctlSocket, { command: 'cat' })).name).toBe(String(SESSIONS));
+  expect((await createSession(server.world.ctlSocket, { command: 'cat' })).name).toBe(String(SESSIONS));
 });

@@ -1,7 +1,7 @@
-import { afterEach, expect, test } from 'vitest';
-import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { expect, test } from 'vitest';
 import { rssKiB } from '../helpers/processes.js';
 import { RawClient, attachRaw, createSession } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 
 /**
  * A flood of resize frames costs the daemon little, and not for good. Each resize once
@@ -20,21 +20,15 @@ const RSS_GROWTH_BOUND_KIB = 64 * 1024;
 /** A worker still 30 s behind (as before) is a failure too, but by the RSS it holds, not by time. */
 const SNAPSHOT_PATIENCE_MS = 120_000;
 
-let world: GrittyEnv | undefined;
-const clients: RawClient[] = [];
-afterEach(() => {
-  for (const client of clients.splice(0)) client.close();
-  world?.cleanup();
-  world = undefined;
-});
+const server = sharedServer();
 
 test('100 000 resize frames between two sizes leave the daemon within 64 MiB of where it was', async () => {
-  world = makeServerWorld();
+  const { world } = server;
   const { client: hello, ack } = await RawClient.open(world.ctlSocket);
   hello.close();
   await createSession(world.ctlSocket, { name: 'flood', command: 'exec cat', cols: 80, rows: 24 });
   const { client } = await attachRaw(world.ctlSocket, 'flood', { cols: 80, rows: 24 });
-  clients.push(client);
+  server.track(client);
   const before = rssKiB(ack.pid);
 
   for (let i = 0; i < RESIZE_FRAMES; i++) client.send(i % 2 === 0 ? { type: 'resize', cols: 300, rows: 100 } : { type: 'resize', cols: 80, rows: 24 });

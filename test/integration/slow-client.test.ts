@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Message, MessageOf } from '../../src/relay/messages.js';
-import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { rssKiB } from '../helpers/processes.js';
 import { OutputTracker, RawClient, attachRaw, createSession, listSessions, waitFor } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 
 /**
  * A client that stops reading while the session floods: the shell is not held up, the
@@ -13,28 +13,18 @@ const FLOOD_BYTES = 3_000_000; // base64 makes ~4 MB of output: four times the 1
 const RSS_SLACK_KIB = 64 * 1024;
 /** A paused socket still fills the kernel's buffers and one stream highWaterMark: well under 1 MiB. */
 const PAUSED_READ_LIMIT_BYTES = 1 << 20;
-let world: GrittyEnv;
-let client: RawClient | undefined;
-
-beforeAll(() => {
-  world = makeServerWorld();
-});
-
-afterAll(() => {
-  client?.close();
-  world?.cleanup();
-});
+const server = sharedServer();
 
 async function sessionOffset(name: string): Promise<number> {
-  return (await listSessions(world.ctlSocket)).find((s) => s.name === name)?.offset ?? -1;
+  return (await listSessions(server.world.ctlSocket)).find((s) => s.name === name)?.offset ?? -1;
 }
 
 test('a client that stops reading during a flood costs bounded memory and gets a snapshot with lost > 0, then contiguous output', { timeout: 60_000 }, async () => {
   const command = `read go; head -c ${FLOOD_BYTES} /dev/urandom | base64; i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.02; done`;
-  await createSession(world.ctlSocket, { name: 'flood', command });
-  const attach = await attachRaw(world.ctlSocket, 'flood');
-  client = attach.client;
-  const { ack } = await RawClient.open(world.ctlSocket).then(({ client: probe, ack }) => {
+  await createSession(server.world.ctlSocket, { name: 'flood', command });
+  const attach = await attachRaw(server.world.ctlSocket, 'flood');
+  const client = server.track(attach.client);
+  const { ack } = await RawClient.open(server.world.ctlSocket).then(({ client: probe, ack }) => {
     probe.close();
     return { ack };
   });
