@@ -10,9 +10,11 @@ import type { ChannelParams } from '../relay/channel.js';
 /** A helper has this long to say hello and make its request. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Something the daemon runs for a helper while the helper stays connected (a `gritty lf` listener). */
+/** Something the daemon runs for a helper while the helper stays connected (a `gritty lf` listener, a `gritty rf`). */
 export interface HeldService {
   close(): Promise<void>;
+  /** Resolves if the service ends by itself (the laptop an rf listened on went away): the helper is then hung up on. */
+  ended?: Promise<void>;
 }
 
 /**
@@ -94,4 +96,5 @@ async function hold(conn: Connection, request: MessageOf<'svc-channel'>, start: 
   socket.resume();
   socket.once('end', () => socket!.destroy());
   socket.once('close', () => void service.close());
+  void service.ended?.then(() => socket!.end());
 }

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { agentConnections } from '../forward/agent/session-side.js';
 import { port, readParams } from '../forward/params.js';
 import { LF_LISTEN, startLocalForward } from '../forward/port/lf.js';
-import type { RemoteForwardTargets } from '../forward/port/rf.js';
+import { RF_LISTEN, startRemoteForward, type RemoteForwardTargets } from '../forward/port/rf.js';
 import type { ChannelParams } from '../relay/channel.js';
 import type { Connection } from '../relay/connection.js';
 import type { Logger } from '../relay/log.js';
@@ -12,10 +12,11 @@ import type { SocketKeeper } from './socket-keeper.js';
 
 /**
  * Channel kinds a helper run inside the session may ask for through its service socket:
- * `gritty open` (open-url), `gritty rf` (rf-listen) and `gritty send`/`receive`
- * (transfer). The agent is served by the session's own agent socket.
+ * `gritty open` (open-url) and `gritty send`/`receive` (transfer). `gritty lf` and
+ * `gritty rf` ask for services the daemon holds for them. The agent is served by the
+ * session's own agent socket.
  */
-const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'rf-listen', 'transfer']);
+const HELPER_KINDS: ReadonlySet<string> = new Set(['open-url', 'transfer']);
 
 /** Listeners one session's helpers may hold in the daemon at once: each is a port and a few sockets. */
 const MAX_LOCAL_FORWARDS = 64;
@@ -43,22 +44,12 @@ export async function openSessionSockets(options: SessionSocketsOptions): Promis
   const localForwards = localForwardService(openChannel);
   const helpers = serviceConnections({
     handshake: options.handshake,
-    openChannel: async (kind, params) => {
-      if (kind !== 'rf-listen') return openChannel(kind, params);
-      // while this rf lives, the laptop's rf-conn channels may reach its target
-      const { target } = readParams(params, { target: port() });
-      const remove = targets.add(target);
-      try {
-        const channel = await openChannel(kind, params);
-        channel.once('close', remove);
-        return channel;
-      } catch (err) {
-        remove();
-        throw err;
-      }
-    },
+    openChannel,
     kinds: HELPER_KINDS,
-    services: new Map([[LF_LISTEN, localForwards.start]]),
+    services: new Map([
+      [LF_LISTEN, localForwards.start],
+      [RF_LISTEN, remoteForwardService(openChannel, targets)],
+    ]),
     log,
   });
   const agentClients = agentConnections({
@@ -76,6 +67,27 @@ export async function openSessionSockets(options: SessionSocketsOptions): Promis
       agent.close();
       localForwards.closeAll();
     },
+  };
+}
+
+/**
+ * `gritty rf`: the laptop listens for as long as the helper holds the service, the
+ * laptop's rf-conn channels may reach its target meanwhile, and the helper hears why a
+ * connection could not reach it. The laptop going away ends the service.
+ */
+function remoteForwardService(openChannel: SessionSocketsOptions['openChannel'], targets: RemoteForwardTargets): StartService {
+  return async (params, tell) => {
+    const spec = readParams(params, { listen: port(), target: port() });
+    const forward = await startRemoteForward({
+      spec,
+      open: (kind, channelParams) => openChannel(kind, channelParams),
+      targets,
+      onRefused: (reason) => tell(`a connection was not forwarded: ${reason}`),
+    });
+    return {
+      close: async () => forward.close(),
+      ended: forward.closed,
+    };
   };
 }
 

@@ -184,6 +184,7 @@ export function lines(capture: string): string[] {
 
 /** The fields of one `gritty ls --json` entry that tests look at. */
 export interface ListedSession {
+  id: string;
   name: string;
   attached: boolean;
   pid: number;

@@ -1,5 +1,8 @@
-import { RemoteForwardTargets, startRemoteForward } from '../../forward/port/rf.js';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { RF_LISTEN } from '../../forward/port/rf.js';
 import { parseForwardSpec } from '../../forward/port/spec.js';
+import { printable } from '../../relay/printable.js';
 import type { CommandSpec } from '../context.js';
 import { openServiceChannel, serviceSocket } from '../service-client.js';
 import { untilStopped } from '../stop-signal.js';
@@ -25,20 +28,22 @@ Examples:
     const spec = parseForwardSpec(args[0]!);
     const path = serviceSocket('remote-forward');
     const stopped = untilStopped().then(() => 'stopped' as const);
-    const start = (): ReturnType<typeof startRemoteForward> =>
-      startRemoteForward({
-        spec,
-        open: (kind, params) => openServiceChannel(path, ctx.anonymous, kind, params),
-        targets: new RemoteForwardTargets(),
-        onRefused: (reason) => process.stderr.write(`gritty rf: a connection was not forwarded: ${reason}\n`),
-      });
+    // the session's daemon asks the laptop to listen and holds that while this process
+    // holds the service; its lines are connections that could not reach TARGET
+    const start = async (): Promise<Socket> => {
+      const held = await openServiceChannel(path, ctx.anonymous, RF_LISTEN, { listen: spec.listen, target: spec.target });
+      held.on('error', () => {});
+      createInterface({ input: held }).on('line', (line) => process.stderr.write(`gritty rf: ${printable(line)}\n`));
+      return held;
+    };
     // the first refusal (port busy, forwarding off, nobody attached) is the answer
-    let forward = await start();
+    let held = await start();
     for (;;) {
       process.stderr.write(`gritty rf: the laptop's 127.0.0.1:${spec.listen} -> 127.0.0.1:${spec.target} here; Ctrl-C stops\n`);
-      const outcome = await Promise.race([forward.closed.then(() => 'closed' as const), stopped]);
+      const current = held;
+      const outcome = await Promise.race([new Promise<'ended'>((resolve) => current.once('close', () => resolve('ended'))), stopped]);
       if (outcome === 'stopped') {
-        forward.close();
+        held.destroy();
         return 0;
       }
       process.stderr.write('gritty rf: the laptop went away; listening again when a client attaches\n');
@@ -47,7 +52,7 @@ Examples:
         if (waited === 'stopped') return 0;
         const next = await start().catch(() => undefined);
         if (next !== undefined) {
-          forward = next;
+          held = next;
           break;
         }
       }

@@ -9,6 +9,12 @@ import { splice } from '../splice.js';
 import type { ForwardSpec } from './spec.js';
 
 /**
+ * `gritty rf`'s request on the session's service socket: the daemon asks the laptop to
+ * listen (an rf-listen channel) and holds that for as long as the helper stays.
+ */
+export const RF_LISTEN = 'rf-listen';
+
+/**
  * The targets of the remote forwards active in one session. The session host connects
  * an `rf-conn` channel only to a port some `gritty rf` in this session asked for.
  */

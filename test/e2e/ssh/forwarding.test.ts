@@ -178,6 +178,15 @@ test('gritty rf serves a dev server of the session on the laptop, and gritty ope
     { what: 'the session dev server on the laptop', timeoutMs: 30_000, describe: () => term.screen() },
   );
   expect(fetched).toBe('session says /hello\n');
+  // a forward to a port nothing in the session serves: the laptop's connection is
+  // closed, and the gritty rf that asked for it says why
+  term.line(`${GRITTY_BIN} rf 18081:18999 &`);
+  await term.waitFor("127.0.0.1:18081 -> 127.0.0.1:18999 here; Ctrl-C stops", { timeoutMs: 20_000 });
+  await waitFor(async () => (await fetch('http://127.0.0.1:18081/').then(() => 'answered', (err: Error) => err.message)) !== 'answered' && /a connection was not forwarded: nothing accepts connections on the session host's 127\.0\.0\.1:18999/.test(term.screen()), {
+    what: 'gritty rf to report the refused connection',
+    timeoutMs: 20_000,
+    describe: () => term.screen(),
+  });
 
   const url = 'https://auth.example.test/authorize?client_id=x&redirect_uri=http%3A%2F%2Flocalhost%3A18555%2Fcallback';
   term.line(`${GRITTY_BIN} open '${url}'; echo open-$?; $BROWSER https://example.test/plain; echo browser-$?`);
