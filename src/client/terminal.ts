@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import type { ReadStream, WriteStream } from 'node:tty';
+import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
+import { ReadStream, type WriteStream } from 'node:tty';
 
 /**
  * Leaves full-screen modes a session may have set, so the user's terminal is usable
@@ -37,18 +38,36 @@ export function canvasInPlace(rows: number): string {
 const FATAL_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 const SIGNAL_NUMBERS: Record<(typeof FATAL_SIGNALS)[number], number> = { SIGHUP: 1, SIGQUIT: 3, SIGTERM: 15 };
 
+/** The most one read of the terminal takes (a paste arrives in reads of this size): libuv's own read size. */
+const INPUT_READ_BYTES = 64 * 1024;
+
 /**
  * The local terminal in raw mode, restored whatever way the process ends: normal
- * exit, a signal, or a crash.
+ * exit, a signal, or a crash. Keystrokes are read with net's `onread` into one reused
+ * buffer and handed on as a copy each, with no Readable stream in between (its push,
+ * emit and nextTick ran on every keystroke).
  */
 export class LocalTerminal {
+  readonly input: ReadStream;
   private raw = false;
+  private listener: ((data: Buffer) => void) | undefined;
   private readonly onExit = (): void => this.restore();
 
   constructor(
-    readonly input: ReadStream,
+    private readonly inputFd: number,
     readonly output: WriteStream,
   ) {
+    const buffer = Buffer.allocUnsafe(INPUT_READ_BYTES);
+    // @types/node leaves `onread` out of the socket constructor's options; net.Socket takes it there
+    const onread: OnReadOpts = {
+      buffer,
+      callback: (n) => {
+        this.listener?.(Buffer.from(buffer.subarray(0, n)));
+        return true;
+      },
+    };
+    const options = { onread } as SocketConstructorOpts;
+    this.input = new ReadStream(inputFd, options);
     process.on('exit', this.onExit);
     for (const signal of FATAL_SIGNALS) {
       process.on(signal, () => {
@@ -73,7 +92,7 @@ export class LocalTerminal {
     // libuv's raw mode keeps OPOST/ONLCR, which turns a session's bare LF (cursor down,
     // as tmux draws) into CR LF and tears full-screen programs; turn output processing
     // off as cfmakeraw does. setRawMode(false) restores the saved settings, OPOST included.
-    spawnSync('stty', ['-opost'], { stdio: [this.input, 'ignore', 'ignore'] });
+    spawnSync('stty', ['-opost'], { stdio: [this.inputFd, 'ignore', 'ignore'] });
     this.input.resume();
     this.raw = true;
   }
@@ -88,6 +107,11 @@ export class LocalTerminal {
     } catch {
       // the terminal is already gone (hangup)
     }
+  }
+
+  /** Who gets what is typed (a copy of each read, theirs to keep); undefined: nobody, the bytes are dropped. */
+  onInput(listener: ((data: Buffer) => void) | undefined): void {
+    this.listener = listener;
   }
 
   write(data: Buffer | string): void {
