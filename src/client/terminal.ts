@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
 import { ReadStream, type WriteStream } from 'node:tty';
 
@@ -55,7 +57,7 @@ export class LocalTerminal {
 
   constructor(
     private readonly inputFd: number,
-    readonly output: WriteStream,
+    readonly output: WriteStream & { fd: number },
   ) {
     const buffer = Buffer.allocUnsafe(INPUT_READ_BYTES);
     // @types/node leaves `onread` out of the socket constructor's options; net.Socket takes it there
@@ -99,7 +101,7 @@ export class LocalTerminal {
 
   /** Back to cooked mode; idempotent. `resetModes` also undoes the session's full-screen modes. */
   restore(resetModes = false): void {
-    if (resetModes) this.output.write(MODE_RESET);
+    if (resetModes) this.write(MODE_RESET);
     if (!this.raw) return;
     this.raw = false;
     try {
@@ -115,6 +117,27 @@ export class LocalTerminal {
   }
 
   write(data: Buffer | string): void {
-    this.output.write(data);
+    writeThrough(this.output.fd, this.output, data);
   }
+}
+
+/**
+ * Writes straight to a terminal's fd: a TTY write blocks anyway (Node makes stdout
+ * blocking), and the stream around it cost a Writable pass and a nextTick per echo.
+ * What the fd does not take (EAGAIN on a terminal someone made non-blocking, or an
+ * error) goes through `stream` as before, as does everything while the stream holds a
+ * backlog, so bytes keep their order.
+ */
+export function writeThrough(fd: number, stream: Pick<Writable, 'write' | 'writableLength'>, data: Buffer | string): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let written = 0;
+  if (stream.writableLength === 0) {
+    try {
+      while (written < bytes.length) written += writeSync(fd, bytes, written);
+      return;
+    } catch {
+      // left to the stream, which reports what it cannot write as it always did
+    }
+  }
+  stream.write(bytes.subarray(written));
 }

@@ -45,7 +45,7 @@ export function requireTerminal(command: string): LocalTerminal {
   if (!isatty(0) || !process.stdout.isTTY) {
     throw new GrittyError('not-a-terminal', `gritty ${command} needs a terminal; use gritty tail to read a session from a pipe, or gritty new -d to start one in the background`);
   }
-  return new LocalTerminal(0, process.stdout as WriteStream);
+  return new LocalTerminal(0, process.stdout as WriteStream & { fd: 1 });
 }
 
 /** The session this process runs inside, as the daemon set it (GRITTY_SESSION); a value too long to be one is ignored. */
