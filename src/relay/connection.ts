@@ -1,5 +1,6 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import { decode, encode } from './codec.js';
+import { readDataFrame } from './data-frame.js';
 import { GrittyError, isGrittyError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './frame.js';
 import { MAX_ERROR_CHARS, type Message, type MessageOf, type MessageType } from './messages.js';
@@ -222,7 +223,7 @@ export class Connection {
     for (const body of bodies) {
       let msg: Message;
       try {
-        msg = validate(decode(body));
+        msg = readDataFrame(body) ?? validate(decode(body));
       } catch (err) {
         this.close(toGrittyError(err));
         return;
