@@ -95,13 +95,13 @@ export class AttachClient {
     const onResize = (): void => {
       this.conn?.send({ type: 'resize', ...terminal.size });
     };
-    terminal.input.on('data', onInput);
+    terminal.onInput(onInput);
     terminal.output.on('resize', onResize);
     const ticker = setInterval(() => this.tick(), TICK_MS);
     void this.connectLoop();
     const ending = await this.done;
     clearInterval(ticker);
-    terminal.input.off('data', onInput);
+    terminal.onInput(undefined);
     terminal.output.off('resize', onResize);
     terminal.input.pause();
     this.status.clear();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
-import { Connection } from '../relay/connection.js';
+import { Connection, DirectReads } from '../relay/connection.js';
 import { GrittyError } from '../relay/errors.js';
 import { CLIENT_CAPABILITIES, PROTOCOL_VERSION, type MessageOf } from '../relay/messages.js';
 import { checkPrivateDir, checkSocketPath } from '../relay/secure-socket.js';
@@ -19,13 +19,18 @@ export interface DaemonLink {
   ack: MessageOf<'hello-ack'>;
 }
 
-/** Connects to a daemon socket; fails with `no-server` when nothing listens there. */
-export function connectSocket(path: string): Promise<Connection> {
+/**
+ * Connects to a daemon socket; fails with `no-server` when nothing listens there.
+ * `directReads`: the connection stays framed for good (an attach, a request), and reads
+ * skip the stream machinery; a connection to be released to a plain stream needs it off.
+ */
+export function connectSocket(path: string, options: { directReads?: boolean } = {}): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
+    const direct = options.directReads === true ? new DirectReads() : undefined;
+    const socket = createConnection({ path, onread: direct?.onread });
     socket.once('connect', () => {
       socket.off('error', reject);
-      resolve(new Connection(socket));
+      resolve(new Connection(socket, direct));
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       reject(
@@ -45,7 +50,7 @@ export async function openDaemon(path: string, who: Identity, options: { allowMi
   // never talk through a symlinked or shared socket dir: whoever controls it controls the peer
   if (existsSync(dirname(path))) checkPrivateDir(dirname(path));
   checkSocketPath(path);
-  const conn = await connectSocket(path);
+  const conn = await connectSocket(path, { directReads: true });
   try {
     conn.send({ type: 'hello', version: PROTOCOL_VERSION, caps: [...CLIENT_CAPABILITIES], deviceId: who.deviceId, clientName: who.clientName });
     const ack = await conn.expect('hello-ack', HELLO_TIMEOUT_MS);

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import type { ReadStream, WriteStream } from 'node:tty';
+import { writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
+import { ReadStream, type WriteStream } from 'node:tty';
 
 /**
  * Leaves full-screen modes a session may have set, so the user's terminal is usable
@@ -37,18 +40,36 @@ export function canvasInPlace(rows: number): string {
 const FATAL_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 const SIGNAL_NUMBERS: Record<(typeof FATAL_SIGNALS)[number], number> = { SIGHUP: 1, SIGQUIT: 3, SIGTERM: 15 };
 
+/** The most one read of the terminal takes (a paste arrives in reads of this size): libuv's own read size. */
+const INPUT_READ_BYTES = 64 * 1024;
+
 /**
  * The local terminal in raw mode, restored whatever way the process ends: normal
- * exit, a signal, or a crash.
+ * exit, a signal, or a crash. Keystrokes are read with net's `onread` into one reused
+ * buffer and handed on as a copy each, with no Readable stream in between (its push,
+ * emit and nextTick ran on every keystroke).
  */
 export class LocalTerminal {
+  readonly input: ReadStream;
   private raw = false;
+  private listener: ((data: Buffer) => void) | undefined;
   private readonly onExit = (): void => this.restore();
 
   constructor(
-    readonly input: ReadStream,
-    readonly output: WriteStream,
+    private readonly inputFd: number,
+    readonly output: WriteStream & { fd: number },
   ) {
+    const buffer = Buffer.allocUnsafe(INPUT_READ_BYTES);
+    // @types/node leaves `onread` out of the socket constructor's options; net.Socket takes it there
+    const onread: OnReadOpts = {
+      buffer,
+      callback: (n) => {
+        this.listener?.(Buffer.from(buffer.subarray(0, n)));
+        return true;
+      },
+    };
+    const options = { onread } as SocketConstructorOpts;
+    this.input = new ReadStream(inputFd, options);
     process.on('exit', this.onExit);
     for (const signal of FATAL_SIGNALS) {
       process.on(signal, () => {
@@ -73,14 +94,14 @@ export class LocalTerminal {
     // libuv's raw mode keeps OPOST/ONLCR, which turns a session's bare LF (cursor down,
     // as tmux draws) into CR LF and tears full-screen programs; turn output processing
     // off as cfmakeraw does. setRawMode(false) restores the saved settings, OPOST included.
-    spawnSync('stty', ['-opost'], { stdio: [this.input, 'ignore', 'ignore'] });
+    spawnSync('stty', ['-opost'], { stdio: [this.inputFd, 'ignore', 'ignore'] });
     this.input.resume();
     this.raw = true;
   }
 
   /** Back to cooked mode; idempotent. `resetModes` also undoes the session's full-screen modes. */
   restore(resetModes = false): void {
-    if (resetModes) this.output.write(MODE_RESET);
+    if (resetModes) this.write(MODE_RESET);
     if (!this.raw) return;
     this.raw = false;
     try {
@@ -90,7 +111,33 @@ export class LocalTerminal {
     }
   }
 
-  write(data: Buffer | string): void {
-    this.output.write(data);
+  /** Who gets what is typed (a copy of each read, theirs to keep); undefined: nobody, the bytes are dropped. */
+  onInput(listener: ((data: Buffer) => void) | undefined): void {
+    this.listener = listener;
   }
+
+  write(data: Buffer | string): void {
+    writeThrough(this.output.fd, this.output, data);
+  }
+}
+
+/**
+ * Writes straight to a terminal's fd: a TTY write blocks anyway (Node makes stdout
+ * blocking), and the stream around it cost a Writable pass and a nextTick per echo.
+ * What the fd does not take (EAGAIN on a terminal someone made non-blocking, or an
+ * error) goes through `stream` as before, as does everything while the stream holds a
+ * backlog, so bytes keep their order.
+ */
+export function writeThrough(fd: number, stream: Pick<Writable, 'write' | 'writableLength'>, data: Buffer | string): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let written = 0;
+  if (stream.writableLength === 0) {
+    try {
+      while (written < bytes.length) written += writeSync(fd, bytes, written);
+      return;
+    } catch {
+      // left to the stream, which reports what it cannot write as it always did
+    }
+  }
+  stream.write(bytes.subarray(written));
 }

@@ -3,8 +3,13 @@ import { INPUT_WINDOW_BYTES } from '../relay/messages.js';
 import { ReceiveCursor } from '../relay/send-window.js';
 import type { Pty } from './pty.js';
 
-/** An acknowledgement below half a window waits this long for an output frame to ride on. */
-const ACK_DELAY_MS = 5;
+/**
+ * An acknowledgement below half a window waits up to this long for an output frame to
+ * ride on; a keystroke's echo takes it within a millisecond or so. Only input that no
+ * output follows (a password, a silent program) waits it out, and its acknowledgement
+ * still comes long before the client probes the link (PROBE_AFTER_MS, 2 s).
+ */
+export const ACK_DELAY_MS = 500;
 
 /**
  * A session's terminal input: offsets from the session's start, so a resent frame after
@@ -39,12 +44,15 @@ export class InputSink {
     this.progress();
   }
 
-  /** The acknowledgement due, taken for a frame about to be sent. */
+  /**
+   * The acknowledgement due, taken for a frame about to be sent. The timer is left to
+   * run out rather than cleared: a cleared Node timer still wakes the loop when libuv's
+   * timer comes due, so clearing it per echo and arming it per keystroke cost a
+   * setTimeout and a wake-up each; left armed, it wakes at most once per ACK_DELAY_MS.
+   */
   takeAck(): number | undefined {
     const written = this.pty.written;
     if (written === this.reported) return undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
     this.reported = written;
     return written;
   }
@@ -56,6 +64,7 @@ export class InputSink {
 
   close(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private append(data: Buffer): Buffer {

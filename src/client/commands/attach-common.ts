@@ -9,7 +9,7 @@ import type { CliOverrides } from '../config.js';
 import type { CliContext, Options } from '../context.js';
 import { nudgeTunnel, reopenHost } from '../endpoint.js';
 import { LocalTerminal } from '../terminal.js';
-import type { ReadStream, WriteStream } from 'node:tty';
+import { isatty, type WriteStream } from 'node:tty';
 
 export const SESSION_OPTIONS = [
   { flags: '--no-escape', description: 'pass ~ through untouched: no escape sequences' },
@@ -41,10 +41,11 @@ function sessionOverrides(options: Options): CliOverrides {
 }
 
 export function requireTerminal(command: string): LocalTerminal {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+  // process.stdin is left alone: the terminal reads fd 0 through its own stream (terminal.ts)
+  if (!isatty(0) || !process.stdout.isTTY) {
     throw new GrittyError('not-a-terminal', `gritty ${command} needs a terminal; use gritty tail to read a session from a pipe, or gritty new -d to start one in the background`);
   }
-  return new LocalTerminal(process.stdin as ReadStream, process.stdout as WriteStream);
+  return new LocalTerminal(0, process.stdout as WriteStream & { fd: 1 });
 }
 
 /** The session this process runs inside, as the daemon set it (GRITTY_SESSION); a value too long to be one is ignored. */
