@@ -4,6 +4,7 @@ import { readDataFrame } from './data-frame.js';
 import { GrittyError, isGrittyError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './frame.js';
 import { MAX_ERROR_CHARS, type Message, type MessageOf, type MessageType } from './messages.js';
+import { outputFrameParts } from './output-frame.js';
 import { validate } from './validate.js';
 
 export type MessageHandler = (msg: Message) => void;
@@ -149,6 +150,27 @@ export class Connection {
     this.socket.cork();
     this.socket.write(frameHeader(body.length));
     const ok = this.socket.write(body);
+    this.socket.uncork();
+    return ok;
+  }
+
+  /**
+   * Sends an `output` frame whose data is borrowed, not copied: its bytes must stay as
+   * they are until `release` is called, at once when they were copied (a small frame),
+   * else once the socket has written them or failed to. The wire is what send() writes.
+   */
+  sendOutput(offset: number, data: Buffer, ack: number | undefined, release: () => void): boolean {
+    const parts = data.length > ONE_BUFFER_MAX_BYTES ? outputFrameParts(offset, data.length, ack) : undefined;
+    if (parts === undefined || this.closed || this.socket.destroyed) {
+      // an absent ack is left out, not sent as nil: most output frames carry none
+      const ok = this.send(ack === undefined ? { type: 'output', offset, data } : { type: 'output', offset, data, ack });
+      release();
+      return ok;
+    }
+    this.socket.cork();
+    this.socket.write(parts.head);
+    let ok = this.socket.write(data, parts.tail === undefined ? release : undefined);
+    if (parts.tail !== undefined) ok = this.socket.write(parts.tail, release);
     this.socket.uncork();
     return ok;
   }

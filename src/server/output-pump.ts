@@ -56,8 +56,8 @@ export class OutputPump {
       const data = this.ring.read(offset, OUTPUT_CHUNK_BYTES);
       this.cursor += data.length;
       const ack = this.events.takeAck?.();
-      // an absent ack is left out, not sent as nil: most output frames carry none
-      if (!this.conn.send(ack === undefined ? { type: 'output', offset, data } : { type: 'output', offset, data, ack })) {
+      const pin = this.ring.pin(offset);
+      if (!this.conn.sendOutput(offset, data, ack, () => this.ring.unpin(pin))) {
         this.waitingForDrain = true;
         this.conn.onDrain(() => {
           this.waitingForDrain = false;

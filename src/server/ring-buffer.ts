@@ -4,8 +4,11 @@
  * of sessions: every reader keeps its own cursor.
  */
 export class RingBuffer {
-  private readonly buf: Buffer;
+  private buf: Buffer;
   private written = 0;
+  /** Offsets from which bytes are lent out (to a socket write) and must not change, by pin id. */
+  private readonly pins = new Map<number, number>();
+  private nextPin = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity <= 0) throw new RangeError(`ring capacity must be positive, got ${capacity}`);
@@ -23,6 +26,7 @@ export class RingBuffer {
   }
 
   append(data: Buffer): void {
+    if (this.pins.size > 0) this.keepLentBytes(this.written + data.length - this.capacity);
     let src = data;
     if (src.length > this.capacity) src = src.subarray(src.length - this.capacity);
     const at = (this.written + (data.length - src.length)) % this.capacity;
@@ -33,9 +37,26 @@ export class RingBuffer {
   }
 
   /**
+   * Marks the bytes from `from` on as lent out (a view of them waits in a socket) until
+   * unpin(): an append that would overwrite them moves the ring to a fresh buffer
+   * first, leaving the old one to the borrower. Rare: the read gate keeps the attached
+   * client within a quarter of the ring, so only a stalled client or a slow tail lends
+   * bytes that long.
+   */
+  pin(from: number): number {
+    const id = this.nextPin++;
+    this.pins.set(id, from);
+    return id;
+  }
+
+  unpin(id: number): void {
+    this.pins.delete(id);
+  }
+
+  /**
    * Up to `maxBytes` bytes from `from`, which must lie in [start, end]. A read that
-   * does not wrap is a view into the ring, valid until the next append: send or copy
-   * it before yielding to the event loop.
+   * does not wrap is a view into the ring, valid until the next append (or, pinned,
+   * until unpinned): send, pin or copy it before yielding to the event loop.
    */
   read(from: number, maxBytes: number): Buffer {
     if (from < this.start || from > this.end) {
@@ -49,5 +70,16 @@ export class RingBuffer {
     this.buf.copy(out, 0, at, this.capacity);
     this.buf.copy(out, first, 0, length - first);
     return out;
+  }
+
+  /** Before bytes below `overwrittenFrom` are overwritten: if any of them are lent out, the ring copies itself and lets the old buffer go. */
+  private keepLentBytes(overwrittenFrom: number): void {
+    for (const from of this.pins.values()) {
+      if (from < overwrittenFrom) {
+        this.buf = Buffer.from(this.buf);
+        this.pins.clear();
+        return;
+      }
+    }
   }
 }

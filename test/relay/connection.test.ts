@@ -60,6 +60,32 @@ describe('Connection', () => {
     expect(await peer.next()).toEqual({ type: 'pong', ts: 7 });
   });
 
+  test('sendOutput writes output frames the peer decodes, and lends a large one\'s data until it is written', async () => {
+    const { conn, peer } = await pair();
+    const small = Buffer.from('echo');
+    let smallReleased = false;
+    conn.sendOutput(3, small, undefined, () => (smallReleased = true));
+    // a small frame is copied behind its header: its data is given back at once
+    expect(smallReleased).toBe(true);
+    const large = Buffer.alloc(100_000, 0x41);
+    let largeReleased = false;
+    conn.sendOutput(2 ** 33, large, 9, () => (largeReleased = true));
+    expect(await peer.next()).toEqual({ type: 'output', offset: 3, data: small });
+    expect(await peer.next()).toEqual({ type: 'output', offset: 2 ** 33, data: large, ack: 9 });
+    await waitFor(() => largeReleased);
+  });
+
+  test('sendOutput gives lent data back when the socket fails before writing it', async () => {
+    const { conn, peer } = await pair();
+    peer.socket.pause();
+    let released = 0;
+    // far more than the socket takes: the last frames wait in the connection until it breaks
+    for (let i = 0; i < 64; i++) conn.sendOutput(i * 65_536, Buffer.alloc(65_536), undefined, () => released++);
+    expect(released).toBeLessThan(64);
+    conn.socket.destroy();
+    await waitFor(() => released === 64);
+  });
+
   test('answers a malformed message with a bad-message error frame and closes', async () => {
     const { conn, peer } = await pair();
     const reason = closeReason(conn);

@@ -103,4 +103,59 @@ describe('RingBuffer', () => {
     expect(() => ring.read(7, 1)).toThrow(RangeError);
     expect(ring.read(6, 1)).toHaveLength(0);
   });
+
+  describe('lent bytes (pin)', () => {
+    test('a pinned view keeps its bytes while appends overwrite the ring, many times over', () => {
+      const ring = new RingBuffer(16);
+      ring.append(counting(0, 12));
+      const view = ring.read(2, 8);
+      const pin = ring.pin(2);
+      for (let at = 12; at < 200; at += 5) ring.append(counting(at, 5));
+      expect(view.equals(counting(2, 8))).toBe(true);
+      expect(ring.read(ring.start, 16).equals(counting(ring.start, 16))).toBe(true);
+      ring.unpin(pin);
+    });
+
+    test('an unpinned view is overwritten in place: the ring does not copy for bytes no one holds', () => {
+      const ring = new RingBuffer(16);
+      ring.append(counting(0, 12));
+      const view = ring.read(2, 8);
+      ring.unpin(ring.pin(2));
+      ring.append(counting(12, 16));
+      expect(view.equals(counting(2, 8))).toBe(false);
+      expect(view.equals(counting(18, 8))).toBe(true);
+    });
+
+    test('a pin on bytes an append does not reach costs nothing: the view stays the ring itself', () => {
+      const ring = new RingBuffer(16);
+      ring.append(counting(0, 12));
+      const view = ring.read(8, 4);
+      const pin = ring.pin(8);
+      ring.append(counting(12, 12));
+      expect(view.equals(counting(8, 4))).toBe(true);
+      ring.unpin(pin);
+      ring.append(counting(24, 8));
+      expect(view.equals(counting(24, 4))).toBe(true);
+    });
+
+    test('every pin is honoured, and releasing one after the ring moved on is harmless', () => {
+      const ring = new RingBuffer(8);
+      ring.append(counting(0, 8));
+      const a = ring.read(0, 4);
+      const pinA = ring.pin(0);
+      const b = ring.read(4, 4);
+      const pinB = ring.pin(4);
+      ring.append(counting(8, 2));
+      ring.unpin(pinA);
+      const c = ring.read(6, 2);
+      const pinC = ring.pin(6);
+      ring.unpin(pinB);
+      ring.append(counting(10, 8));
+      expect(a.equals(counting(0, 4))).toBe(true);
+      expect(b.equals(counting(4, 4))).toBe(true);
+      expect(c.equals(counting(6, 2))).toBe(true);
+      ring.unpin(pinC);
+      expect(ring.read(10, 8).equals(counting(10, 8))).toBe(true);
+    });
+  });
 });
