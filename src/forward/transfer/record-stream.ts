@@ -62,6 +62,15 @@ export class RecordStream<In> {
     }
   }
 
+  /** The records already read that pass `test`, from the front of the queue up to the first that does not. */
+  takeQueued<T extends In>(test: (record: In) => record is T): T[] {
+    let count = 0;
+    while (count < this.queue.length && test(this.queue[count]!)) count += 1;
+    const taken = this.queue.splice(0, count) as T[];
+    if (count > 0 && this.queue.length <= LOW_WATER_RECORDS && this.stream.isPaused()) this.stream.resume();
+    return taken;
+  }
+
   /** Writes one record; resolves once the stream can take more. */
   async write(record: SenderRecord | ReceiverRecord): Promise<void> {
     if (this.stopped !== undefined) throw this.stopped;
