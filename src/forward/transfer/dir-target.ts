@@ -63,7 +63,7 @@ export class DirTarget implements Target {
       throw (await diskFullError(err, record.path, dir)) ?? err;
     };
     return {
-      write: (data) => part.write(data).catch(failed),
+      write: (pieces) => part.write(pieces).catch(failed),
       async commit() {
         if ((await existingAt(target)) !== 'none') events.replacing(record.path);
         await part.commit(target, record.mode, record.mtime).catch(failed);
@@ -102,8 +102,11 @@ export class StdoutTarget implements Target {
     this.begun = true;
     const output = this.output;
     return {
-      async write(data) {
-        if (output.write(data)) return;
+      async write(pieces) {
+        output.cork();
+        const flowing = pieces.map((piece) => output.write(piece)).at(-1) ?? true;
+        output.uncork();
+        if (flowing) return;
         await new Promise<void>((resolve, reject) => {
           const done = (err?: Error): void => {
             output.off('drain', onDrain);

@@ -81,6 +81,20 @@ function parserFor<Table extends Record<string, Shape>>(table: Table, side: stri
 }
 
 export const parseSenderRecord = parserFor(SENDER_RECORDS, 'sender');
+
+/** A data record as the receiver holds it: its payload in the pieces it arrived in (RecordDecoder). */
+export interface DataPieces {
+  type: 'data';
+  pieces: Buffer[];
+  bytes: number;
+}
+export type ReceivedSenderRecord = Exclude<SenderRecord, { type: 'data' }> | DataPieces;
+
+/** parseSenderRecord, for a whole frame body: a data record encoded otherwise than by encodeDataRecord ends up here. */
+export function parseReceivedSenderRecord(body: Buffer): ReceivedSenderRecord {
+  const record = parseSenderRecord(body);
+  return record.type === 'data' ? { type: 'data', pieces: [record.data], bytes: record.data.length } : record;
+}
 export const parseReceiverRecord = parserFor(RECEIVER_RECORDS, 'receiver');
 
 /** One record as the bytes to write: header and body, kept apart so a 64 KiB body is not copied again to join them. */
@@ -110,6 +124,27 @@ export function encodeDataRecord(data: Buffer): [Buffer, Buffer] {
   head[at] = marker;
   head.writeUIntBE(data.length, at + 1, lengthBytes);
   return [head, data];
+}
+
+/** Bytes of a data record's body before its payload, at most: the prefix, the bin marker and a 4-byte length. */
+export const MAX_DATA_HEAD_BYTES = DATA_RECORD_PREFIX.length + 1 + 4;
+
+/**
+ * Where the payload of a data record begins and how long it is, when `body` (the
+ * frame body's first bytes, `bodyLength` in all) starts as encodeDataRecord writes
+ * it and its payload fills the rest of the frame exactly; undefined for anything else
+ * (another record, another encoding of one, a payload over MAX_CHUNK_BYTES), which the
+ * caller then parses as a whole with the full validation.
+ */
+export function dataRecordLayout(body: Buffer, bodyLength: number): { headBytes: number; payloadBytes: number } | undefined {
+  const at = DATA_RECORD_PREFIX.length;
+  if (body.length <= at || DATA_RECORD_PREFIX.compare(body, 0, at) !== 0) return undefined;
+  const lengthBytes = body[at] === BIN8 ? 1 : body[at] === BIN16 ? 2 : body[at] === BIN32 ? 4 : 0;
+  const headBytes = at + 1 + lengthBytes;
+  if (lengthBytes === 0 || body.length < headBytes) return undefined;
+  const payloadBytes = body.readUIntBE(at + 1, lengthBytes);
+  if (payloadBytes > MAX_CHUNK_BYTES || headBytes + payloadBytes !== bodyLength) return undefined;
+  return { headBytes, payloadBytes };
 }
 
 /** An abort record for `err`, its message cut to what the record may carry. */

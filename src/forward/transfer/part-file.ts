@@ -46,10 +46,12 @@ export class PartFile {
     return new PartFile(dir, path, await open(path, flags, PART_MODE));
   }
 
-  /** Takes `data` (kept by reference until written: the caller must not reuse it). */
-  async write(data: Buffer): Promise<void> {
-    this.pending.push(data);
-    this.pendingBytes += data.length;
+  /** Takes `pieces` (kept by reference until written: the caller must not reuse them). */
+  async write(pieces: readonly Buffer[]): Promise<void> {
+    for (const piece of pieces) {
+      this.pending.push(piece);
+      this.pendingBytes += piece.length;
+    }
     if (this.pendingBytes >= WRITE_BATCH_BYTES) await this.flush();
   }
 

@@ -3,8 +3,9 @@ import type { Duplex, Writable } from 'node:stream';
 import { GrittyError, assertNever } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
 import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
-import { MAX_MESSAGE_CHARS, TRANSFER_FORMAT_VERSION, abortRecord, parseSenderRecord, type SenderRecord } from './format.js';
+import { MAX_MESSAGE_CHARS, TRANSFER_FORMAT_VERSION, abortRecord, parseReceivedSenderRecord, type DataPieces, type ReceivedSenderRecord } from './format.js';
 import { DirTarget, StdoutTarget } from './dir-target.js';
+import { RecordDecoder } from './record-decoder.js';
 import { RecordStream } from './record-stream.js';
 import { splitSafeName } from './safe-path.js';
 import type { FileRecord, Incoming, Target } from './target.js';
@@ -49,7 +50,7 @@ interface State {
  */
 export async function runReceiver({ stream, target: where, events }: ReceiveOptions): Promise<TransferResult> {
   const started = Date.now();
-  const records = new RecordStream(stream, parseSenderRecord, 'sender');
+  const records = new RecordStream(stream, new RecordDecoder(parseReceivedSenderRecord, (data) => data), 'sender');
   const state: State = { files: 0, bytes: 0, failed: [], skipped: [], current: undefined };
   let error: GrittyError | undefined;
   try {
@@ -64,7 +65,7 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
     await records.write({ type: 'accept' });
     if (offer.kind === 'stream') state.current = await begin(target, undefined, [], events);
     for (let record = await nextRecord(records); record.type !== 'end'; record = await nextRecord(records)) {
-      await handle(record, target, records, state, events);
+      await handle(record.type === 'data' ? withQueuedData(record, records) : record, target, records, state, events);
     }
     if (state.current !== undefined) throw new GrittyError('bad-message', 'the sender ended in the middle of a file');
     await target.finish();
@@ -86,13 +87,30 @@ export async function runReceiver({ stream, target: where, events }: ReceiveOpti
   return result;
 }
 
-async function nextRecord(records: RecordStream<SenderRecord>): Promise<SenderRecord> {
+async function nextRecord(records: RecordStream<ReceivedSenderRecord>): Promise<ReceivedSenderRecord> {
   const record = await records.next();
   if (record === undefined) throw new GrittyError('connection-lost', 'the sender went away in the middle of the transfer');
   return record;
 }
 
-async function handle(record: SenderRecord, target: Target, records: RecordStream<SenderRecord>, state: State, events: TransferEvents): Promise<void> {
+/**
+ * `first` and the data records already read behind it, as one: one hash-and-write step
+ * for all of them instead of a round of promises per 64 KiB record. Their bytes are
+ * checked against the announced size as a sum, which holds them to the same limit.
+ */
+function withQueuedData(first: DataPieces, records: RecordStream<ReceivedSenderRecord>): DataPieces {
+  const more = records.takeQueued((record): record is DataPieces => record.type === 'data');
+  if (more.length === 0) return first;
+  const pieces = [...first.pieces];
+  let bytes = first.bytes;
+  for (const record of more) {
+    pieces.push(...record.pieces);
+    bytes += record.bytes;
+  }
+  return { type: 'data', pieces, bytes };
+}
+
+async function handle(record: ReceivedSenderRecord, target: Target, records: RecordStream<ReceivedSenderRecord>, state: State, events: TransferEvents): Promise<void> {
   if (state.current === undefined && (record.type === 'data' || record.type === 'file-end')) {
     throw new GrittyError('bad-message', `the sender sent "${record.type}" outside a file`);
   }
@@ -121,7 +139,7 @@ async function handle(record: SenderRecord, target: Target, records: RecordStrea
       state.current = await begin(target, record, splitSafeName(record.path), events);
       return;
     case 'data':
-      return take(record.data, state.current!, state, events);
+      return take(record, state.current!, state, events);
     case 'file-end':
       return finishFile(record.sha256, state.current!, records, state, events);
     case 'end':
@@ -143,19 +161,19 @@ async function begin(target: Target, record: FileRecord | undefined, parts: stri
   return current;
 }
 
-async function take(data: Buffer, current: Current, state: State, events: TransferEvents): Promise<void> {
+async function take({ pieces, bytes }: DataPieces, current: Current, state: State, events: TransferEvents): Promise<void> {
   if (current.remaining !== undefined) {
-    if (data.length > current.remaining) throw new GrittyError('bad-message', `the sender sent more data for ${printable(current.path)} than it announced`);
-    current.remaining -= data.length;
+    if (bytes > current.remaining) throw new GrittyError('bad-message', `the sender sent more data for ${printable(current.path)} than it announced`);
+    current.remaining -= bytes;
   }
-  current.hash.update(data);
+  for (const piece of pieces) current.hash.update(piece);
   if (current.incoming === undefined) return;
-  await current.incoming.write(data);
-  state.bytes += data.length;
-  events.progress(data.length);
+  await current.incoming.write(pieces);
+  state.bytes += bytes;
+  events.progress(bytes);
 }
 
-async function finishFile(sha256: Buffer, current: Current, records: RecordStream<SenderRecord>, state: State, events: TransferEvents): Promise<void> {
+async function finishFile(sha256: Buffer, current: Current, records: RecordStream<ReceivedSenderRecord>, state: State, events: TransferEvents): Promise<void> {
   if (current.remaining !== undefined && current.remaining > 0) {
     throw new GrittyError('bad-message', `the sender ended ${printable(current.path)} ${current.remaining} bytes short of the size it announced`);
   }
@@ -184,7 +202,7 @@ function failureOf(path: string, err: unknown): FailedFile {
   return { path, code: failure.code, message: failure.message };
 }
 
-async function refuse(records: RecordStream<SenderRecord>, state: State, events: TransferEvents, failure: FailedFile): Promise<void> {
+async function refuse(records: RecordStream<ReceivedSenderRecord>, state: State, events: TransferEvents, failure: FailedFile): Promise<void> {
   state.failed.push(failure);
   events.failed(failure.path, failure.message);
   await records.write({ type: 'file-failed', ...failure, message: failure.message.slice(0, MAX_MESSAGE_CHARS) });

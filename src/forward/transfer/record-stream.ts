@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { GrittyError } from '../../relay/errors.js';
-import { FrameDecoder } from '../../relay/frame.js';
-import { encodeDataRecord, encodeRecord, type ReceiverRecord, type RecordParser, type SenderRecord } from './format.js';
+import { encodeDataRecord, encodeRecord, type ReceiverRecord, type SenderRecord } from './format.js';
+import type { RecordDecoder } from './record-decoder.js';
 
 /**
  * Records parsed ahead of the reader before the stream is paused: about 2 MiB of data
@@ -15,7 +15,6 @@ const LOW_WATER_RECORDS = 8;
  * (awaiting drain, so a caller that awaits each write never queues without bound).
  */
 export class RecordStream<In> {
-  private readonly decoder = new FrameDecoder();
   private readonly queue: In[] = [];
   private failure: Error | undefined;
   private ended = false;
@@ -27,7 +26,7 @@ export class RecordStream<In> {
 
   constructor(
     readonly stream: Duplex,
-    private readonly parse: RecordParser<In>,
+    private readonly decoder: RecordDecoder<In>,
     /** Who is at the other end, for messages: 'sender' or 'receiver'. */
     private readonly peer: 'sender' | 'receiver',
   ) {
@@ -61,6 +60,15 @@ export class RecordStream<In> {
         this.wake = resolve;
       });
     }
+  }
+
+  /** The records already read that pass `test`, from the front of the queue up to the first that does not. */
+  takeQueued<T extends In>(test: (record: In) => record is T): T[] {
+    let count = 0;
+    while (count < this.queue.length && test(this.queue[count]!)) count += 1;
+    const taken = this.queue.splice(0, count) as T[];
+    if (count > 0 && this.queue.length <= LOW_WATER_RECORDS && this.stream.isPaused()) this.stream.resume();
+    return taken;
   }
 
   /** Writes one record; resolves once the stream can take more. */
@@ -162,7 +170,7 @@ export class RecordStream<In> {
   private onData(chunk: Buffer): void {
     if (this.failure !== undefined || this.discarding) return;
     try {
-      for (const body of this.decoder.push(chunk)) this.queue.push(this.parse(body));
+      this.decoder.push(chunk, (record) => this.queue.push(record));
     } catch (err) {
       this.fail(err as Error);
       return;

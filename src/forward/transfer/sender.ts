@@ -7,6 +7,7 @@ import { printable } from '../../relay/printable.js';
 import { MAX_CHUNK_BYTES, TRANSFER_FORMAT_VERSION, abortRecord, parseReceiverRecord, type ReceiverRecord } from './format.js';
 import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
 import { planTransfer, type PlannedEntry } from './plan.js';
+import { RecordDecoder } from './record-decoder.js';
 import { RecordStream } from './record-stream.js';
 
 /**
@@ -36,7 +37,7 @@ export interface SendOptions {
  */
 export async function runSender({ stream, source, events }: SendOptions): Promise<TransferResult> {
   const started = Date.now();
-  const records = new RecordStream(stream, parseReceiverRecord, 'receiver');
+  const records = new RecordStream(stream, new RecordDecoder(parseReceiverRecord), 'receiver');
   const acks = new AckState(events);
   let error: GrittyError | undefined;
   let bytes = 0;

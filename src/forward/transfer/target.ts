@@ -6,7 +6,8 @@ export type FileRecord = Extract<SenderRecord, { type: 'file' }>;
 
 /** One file on its way in: bytes are written as they come, then committed or discarded. */
 export interface Incoming {
-  write(data: Buffer): Promise<void>;
+  /** Takes the pieces by reference: the caller must not reuse their memory. */
+  write(pieces: readonly Buffer[]): Promise<void>;
   /** Called only when every byte arrived and the sha256 matched. */
   commit(): Promise<void>;
   /** Removes all trace of the file; safe to call more than once. */
