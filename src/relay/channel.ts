@@ -6,6 +6,13 @@ import { ReceiveCursor, SendWindow } from './send-window.js';
 export type ChannelParams = Record<string, Scalar>;
 
 /**
+ * The send ring holds a window plus this much: what one write may add once the window
+ * is nearly full. A socket read is at most 64 KiB, so a forwarded socket's chunks always
+ * fit; a larger write is copied on its own.
+ */
+const RING_SLACK_BYTES = 64 * 1024;
+
+/**
  * opening: this side asked, the other has not answered. accepting: the other side
  * asked, this side is deciding. open: both ends may send.
  */
@@ -53,7 +60,7 @@ export class Channel extends Duplex {
   ) {
     super({ allowHalfOpen: true, readableHighWaterMark: window, writableHighWaterMark: window });
     this.phase = phase;
-    this.out = new SendWindow(0, window);
+    this.out = new SendWindow(0, window, window + RING_SLACK_BYTES);
     this.once('end', () => carrier.consumed(this));
   }
 

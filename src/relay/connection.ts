@@ -1,4 +1,5 @@
 import type { OnReadOpts, Socket } from 'node:net';
+import { MAX_CH_DATA_HEAD_BYTES, writeChDataHead } from './ch-data-frame.js';
 import { decode, encode } from './codec.js';
 import { readDataFrame } from './data-frame.js';
 import { GrittyError, isGrittyError } from './errors.js';
@@ -135,6 +136,7 @@ export class Connection {
 
   send(msg: Message): boolean {
     if (this.closed || this.socket.destroyed) return false;
+    if (msg.type === 'ch-data') return this.sendChannelData(msg);
     // Everything else is held to the schema the peer checks, so a bug here fails here,
     // not as a peer that refuses the frame. Terminal data is skipped: it is a Buffer and
     // an offset by type, and checking every chunk would tax the hot path for nothing.
@@ -171,6 +173,27 @@ export class Connection {
     this.socket.write(parts.head);
     let ok = this.socket.write(data, parts.tail === undefined ? release : undefined);
     if (parts.tail !== undefined) ok = this.socket.write(parts.tail, release);
+    this.socket.uncork();
+    return ok;
+  }
+
+  /**
+   * Bulk data's own path: its frame head is built by hand and the payload written
+   * beside it, neither copied by msgpack nor walked by the schema check (its fields are
+   * checked by type and size instead).
+   */
+  private sendChannelData(msg: MessageOf<'ch-data'>): boolean {
+    const { data } = msg;
+    const small = data.length <= ONE_BUFFER_MAX_BYTES;
+    const frame = Buffer.allocUnsafe(MAX_CH_DATA_HEAD_BYTES + (small ? data.length : 0));
+    const headBytes = writeChDataHead(frame, msg.id, msg.offset, data.length);
+    if (small) {
+      data.copy(frame, headBytes);
+      return this.socket.write(frame.subarray(0, headBytes + data.length));
+    }
+    this.socket.cork();
+    this.socket.write(frame.subarray(0, headBytes));
+    const ok = this.socket.write(data);
     this.socket.uncork();
     return ok;
   }

@@ -12,11 +12,20 @@ export class SendWindow {
   private _acked: number;
   private _sent: number;
   private _end: number;
+  /** Where pushed bytes are copied when `ringBytes` is set: byte at offset o lives at o mod its length. */
+  private ring: Buffer | undefined;
 
   constructor(
     start: number,
     /** Bytes held at most before the producer is told to stop. */
     readonly capacity: number,
+    /**
+     * With a size, pushed bytes are copied into one buffer of that size, reused as
+     * acknowledgements free it, instead of a fresh allocation per push (a bulk sender's
+     * main cost after the socket calls). A push that would overwrite held bytes falls
+     * back to its own copy.
+     */
+    private readonly ringBytes?: number,
   ) {
     this._acked = start;
     this._sent = start;
@@ -55,8 +64,27 @@ export class SendWindow {
   /** Keeps `data` (copied: callers reuse their buffers) for sending. */
   push(data: Buffer): void {
     if (data.length === 0) return;
-    this.chunks.push(Buffer.from(data));
+    if (!this.pushIntoRing(data)) this.chunks.push(Buffer.from(data));
     this._end += data.length;
+  }
+
+  /**
+   * Bytes at offset o overwrite those at o - ringBytes, which are acknowledged (so no
+   * longer held, nor in any write still under way) as long as held + pushed fits.
+   */
+  private pushIntoRing(data: Buffer): boolean {
+    const size = this.ringBytes;
+    if (size === undefined || this.held + data.length > size) return false;
+    this.ring ??= Buffer.allocUnsafe(size);
+    const at = this._end % size;
+    const first = Math.min(data.length, size - at);
+    data.copy(this.ring, at, 0, first);
+    this.chunks.push(this.ring.subarray(at, at + first));
+    if (first < data.length) {
+      data.copy(this.ring, 0, first);
+      this.chunks.push(this.ring.subarray(0, data.length - first));
+    }
+    return true;
   }
 
   /** The peer consumed everything before `offset`; acknowledging more than was sent is a protocol error. */
@@ -109,8 +137,19 @@ export class SendWindow {
     }
     const offset = this._sent;
     this._sent += size;
-    return { offset, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size) };
+    return { offset, data: parts.length === 1 ? parts[0]! : joined(parts, size) };
   }
+}
+
+/** One buffer of `parts`: a view when they lie back to back in one buffer (pushes into the ring), else a copy. */
+function joined(parts: Buffer[], size: number): Buffer {
+  const first = parts[0]!;
+  let next = first.byteOffset;
+  for (const part of parts) {
+    if (part.buffer !== first.buffer || part.byteOffset !== next) return Buffer.concat(parts, size);
+    next += part.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, size);
 }
 
 /**

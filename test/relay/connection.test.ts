@@ -86,6 +86,28 @@ describe('Connection', () => {
     await waitFor(() => released === 64);
   });
 
+  test('sends channel data, small and large, as frames the peer decodes whole and in order', async () => {
+    const { conn, peer } = await pair();
+    const sizes = [0, 1, 4096, 4097, 32 * 1024, 64 * 1024];
+    const payloads = sizes.map((size, i) => Buffer.alloc(size, i + 1));
+    let offset = 0;
+    for (const data of payloads) {
+      conn.send({ type: 'ch-data', id: 3, offset, data });
+      offset += data.length;
+    }
+    offset = 0;
+    for (const data of payloads) {
+      const got = await peer.expect('ch-data');
+      expect({ id: got.id, offset: got.offset, same: got.data.equals(data) }).toEqual({ id: 3, offset, same: true });
+      offset += data.length;
+    }
+  });
+
+  test('refuses to send channel data the peer would refuse', async () => {
+    const { conn } = await pair();
+    expect(() => conn.send({ type: 'ch-data', id: 3, offset: -1, data: Buffer.from('x') })).toThrow(/malformed ch-data/);
+  });
+
   test('answers a malformed message with a bad-message error frame and closes', async () => {
     const { conn, peer } = await pair();
     const reason = closeReason(conn);
