@@ -1,6 +1,7 @@
 import { GrittyError } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { MAX_CHANNEL_CHUNK_BYTES } from './messages.js';
+import { MAP16, MAX_BIN_HEADER_BYTES, MAX_UINT_BYTES, fixstr, isUint, writeBinHeader, writeUint } from './msgpack-layout.js';
 
 /**
  * A ch-data frame without msgpack copying its payload: the frame length, the map up to
@@ -9,14 +10,10 @@ import { MAX_CHANNEL_CHUNK_BYTES } from './messages.js';
  * ch-data-frame.test.ts holds it to that), so the peer cannot tell the two apart.
  */
 
-const ascii = (text: string): number[] => [...text].map((c) => c.charCodeAt(0));
-/** A map of 4 (msgpackr always writes a map16), "type": "ch-data", "id" (a fixstr is 0xa0 | length). */
-const BEFORE_ID = Buffer.from([0xde, 0x00, 0x04, 0xa4, ...ascii('type'), 0xa7, ...ascii('ch-data'), 0xa2, ...ascii('id')]);
-const OFFSET_KEY = Buffer.from([0xa6, ...ascii('offset')]);
-const DATA_KEY = Buffer.from([0xa4, ...ascii('data')]);
-/** An unsigned integer takes at most 9 bytes (a float64 past 32 bits); a bin header 5. */
-const MAX_UINT_BYTES = 9;
-const MAX_BIN_HEADER_BYTES = 5;
+/** A map of 4 (msgpackr always writes a map16), "type": "ch-data", "id". */
+const BEFORE_ID = Buffer.concat([Buffer.from([MAP16, 0x00, 0x04]), fixstr('type'), fixstr('ch-data'), fixstr('id')]);
+const OFFSET_KEY = fixstr('offset');
+const DATA_KEY = fixstr('data');
 export const MAX_CH_DATA_HEAD_BYTES =
   FRAME_HEADER_BYTES + BEFORE_ID.length + MAX_UINT_BYTES + OFFSET_KEY.length + MAX_UINT_BYTES + DATA_KEY.length + MAX_BIN_HEADER_BYTES;
 
@@ -38,50 +35,4 @@ export function writeChDataHead(into: Buffer, id: number, offset: number, length
   at = writeBinHeader(into, at, length);
   into.writeUInt32BE(at - FRAME_HEADER_BYTES + length, 0);
   return at;
-}
-
-function isUint(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
-}
-
-/** As msgpackr writes a non-negative integer without records: fixint, uint8/16/32, else float64. */
-function writeUint(into: Buffer, at: number, value: number): number {
-  if (value < 0x80) {
-    into[at] = value;
-    return at + 1;
-  }
-  if (value < 0x100) {
-    into[at] = 0xcc;
-    into[at + 1] = value;
-    return at + 2;
-  }
-  if (value < 0x10000) {
-    into[at] = 0xcd;
-    into.writeUInt16BE(value, at + 1);
-    return at + 3;
-  }
-  if (value <= 0xffffffff) {
-    into[at] = 0xce;
-    into.writeUInt32BE(value, at + 1);
-    return at + 5;
-  }
-  into[at] = 0xcb;
-  into.writeDoubleBE(value, at + 1);
-  return at + 9;
-}
-
-function writeBinHeader(into: Buffer, at: number, length: number): number {
-  if (length < 0x100) {
-    into[at] = 0xc4;
-    into[at + 1] = length;
-    return at + 2;
-  }
-  if (length < 0x10000) {
-    into[at] = 0xc5;
-    into.writeUInt16BE(length, at + 1);
-    return at + 3;
-  }
-  into[at] = 0xc6;
-  into.writeUInt32BE(length, at + 1);
-  return at + 5;
 }

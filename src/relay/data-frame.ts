@@ -1,4 +1,5 @@
 import type { MessageOf } from './messages.js';
+import { MAP16, fixstr, readBin, readUint, startsWith } from './msgpack-layout.js';
 
 /**
  * Reads an `output` or `input` frame body without the generic decoder and schema walk
@@ -36,39 +37,9 @@ export function readDataFrame(body: Buffer): MessageOf<'output'> | MessageOf<'in
   return { type: 'output', offset: offset.value, data: data.value, ack: ack.value };
 }
 
-const MAP16 = 0xde;
-const fixstr = (text: string): Buffer => Buffer.from([0xa0 | text.length, ...Buffer.from(text)]);
 const TYPE_KEY = fixstr('type');
 const OUTPUT = fixstr('output');
 const INPUT = fixstr('input');
 const OFFSET_KEY = fixstr('offset');
 const DATA_KEY = fixstr('data');
 const ACK_KEY = fixstr('ack');
-
-function startsWith(body: Buffer, at: number, bytes: Buffer): boolean {
-  if (at + bytes.length > body.length) return false;
-  for (let i = 0; i < bytes.length; i++) if (body[at + i] !== bytes[i]) return false;
-  return true;
-}
-
-function readUint(body: Buffer, at: number): { value: number; next: number } | undefined {
-  if (at >= body.length) return undefined;
-  const marker = body[at]!;
-  if (marker < 0x80) return { value: marker, next: at + 1 };
-  const size = marker === 0xcc ? 1 : marker === 0xcd ? 2 : marker === 0xce ? 4 : marker === 0xcb ? 8 : 0;
-  if (size === 0 || at + 1 + size > body.length) return undefined;
-  const value = size === 1 ? body[at + 1]! : size === 2 ? body.readUInt16BE(at + 1) : size === 4 ? body.readUInt32BE(at + 1) : body.readDoubleBE(at + 1);
-  if (!Number.isSafeInteger(value) || value < 0) return undefined;
-  return { value, next: at + 1 + size };
-}
-
-function readBin(body: Buffer, at: number): { value: Buffer; next: number } | undefined {
-  if (at >= body.length) return undefined;
-  const marker = body[at]!;
-  const size = marker === 0xc4 ? 1 : marker === 0xc5 ? 2 : marker === 0xc6 ? 4 : 0;
-  if (size === 0 || at + 1 + size > body.length) return undefined;
-  const length = size === 1 ? body[at + 1]! : size === 2 ? body.readUInt16BE(at + 1) : body.readUInt32BE(at + 1);
-  const start = at + 1 + size;
-  if (start + length > body.length) return undefined;
-  return { value: body.subarray(start, start + length), next: start + length };
-}

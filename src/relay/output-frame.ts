@@ -1,4 +1,5 @@
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame.js';
+import { MAP16, MAX_BIN_HEADER_BYTES, MAX_UINT_BYTES, fixstr, isUint, writeBinHeader, writeUint } from './msgpack-layout.js';
 
 /**
  * The bytes of an `output` frame around its data, built by hand so the data itself is
@@ -16,15 +17,10 @@ export interface OutputFrameParts {
   tail: Buffer | undefined;
 }
 
-const MAP16 = 0xde;
-const TYPE_KEY = Buffer.from([0xa4, ...Buffer.from('type'), 0xa6, ...Buffer.from('output')]);
-const OFFSET_KEY = Buffer.from([0xa6, ...Buffer.from('offset')]);
-const DATA_KEY = Buffer.from([0xa4, ...Buffer.from('data')]);
-const ACK_KEY = Buffer.from([0xa3, ...Buffer.from('ack')]);
-/** Longest encoding of an offset or ack: a marker and a float64. */
-const MAX_UINT_BYTES = 9;
-/** Longest bin header: bin32's marker and length. */
-const MAX_BIN_HEADER_BYTES = 5;
+const TYPE_KEY = Buffer.concat([fixstr('type'), fixstr('output')]);
+const OFFSET_KEY = fixstr('offset');
+const DATA_KEY = fixstr('data');
+const ACK_KEY = fixstr('ack');
 const MAX_HEAD_BYTES = FRAME_HEADER_BYTES + 3 + TYPE_KEY.length + OFFSET_KEY.length + MAX_UINT_BYTES + DATA_KEY.length + MAX_BIN_HEADER_BYTES;
 
 /** `undefined` when a field is not a non-negative safe integer: the caller encodes such a frame the generic way. */
@@ -49,49 +45,4 @@ export function outputFrameParts(offset: number, dataLength: number, ack: number
   if (bodyLength > MAX_FRAME_BYTES) return undefined;
   head.writeUInt32BE(bodyLength, 0);
   return { head: head.subarray(0, at), tail };
-}
-
-function isUint(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
-}
-
-function writeUint(buf: Buffer, at: number, value: number): number {
-  if (value < 0x80) {
-    buf[at] = value;
-    return at + 1;
-  }
-  if (value < 0x100) {
-    buf[at] = 0xcc;
-    buf[at + 1] = value;
-    return at + 2;
-  }
-  if (value < 0x10000) {
-    buf[at] = 0xcd;
-    buf.writeUInt16BE(value, at + 1);
-    return at + 3;
-  }
-  if (value < 0x1_0000_0000) {
-    buf[at] = 0xce;
-    buf.writeUInt32BE(value, at + 1);
-    return at + 5;
-  }
-  buf[at] = 0xcb;
-  buf.writeDoubleBE(value, at + 1);
-  return at + 9;
-}
-
-function writeBinHeader(buf: Buffer, at: number, length: number): number {
-  if (length < 0x100) {
-    buf[at] = 0xc4;
-    buf[at + 1] = length;
-    return at + 2;
-  }
-  if (length < 0x10000) {
-    buf[at] = 0xc5;
-    buf.writeUInt16BE(length, at + 1);
-    return at + 3;
-  }
-  buf[at] = 0xc6;
-  buf.writeUInt32BE(length, at + 1);
-  return at + 5;
 }

@@ -1,6 +1,7 @@
 import { encode, decode } from '../../relay/codec.js';
 import { GrittyError } from '../../relay/errors.js';
 import { FRAME_HEADER_BYTES, frameHeader } from '../../relay/frame.js';
+import { MAX_BIN_HEADER_BYTES, fixstr, readBinHeader, startsWith, writeBinHeader } from '../../relay/msgpack-layout.js';
 import { bin, isPlainObject, num, object, oneOf, optional, str, uint, type Field, type InferShape, type Shape } from '../../relay/schema.js';
 
 /**
@@ -103,11 +104,9 @@ export function encodeRecord(record: SenderRecord | ReceiverRecord): [Buffer, Bu
   return [frameHeader(body.length), body];
 }
 
-/** `{"type": "data", "data": <bin>}` up to the bin's length: a fixmap of 2, the three fixstrs, and the bin's marker. */
-const DATA_RECORD_PREFIX = Buffer.from([0x82, 0xa4, ...Buffer.from('type'), 0xa4, ...Buffer.from('data'), 0xa4, ...Buffer.from('data')]);
-const BIN8 = 0xc4;
-const BIN16 = 0xc5;
-const BIN32 = 0xc6;
+/** `{"type": "data", "data": <bin>}` up to the bin: a fixmap of 2 and the three fixstrs. */
+const FIXMAP_OF_2 = 0x82;
+const DATA_RECORD_PREFIX = Buffer.concat([Buffer.from([FIXMAP_OF_2]), fixstr('type'), fixstr('data'), fixstr('data')]);
 
 /**
  * A data record as [frame header and msgpack up to the payload, the payload itself]:
@@ -117,17 +116,14 @@ const BIN32 = 0xc6;
  */
 export function encodeDataRecord(data: Buffer): [Buffer, Buffer] {
   if (data.length > MAX_CHUNK_BYTES) throw new GrittyError('frame-too-large', `a data record carries at most ${MAX_CHUNK_BYTES} bytes, not ${data.length}`);
-  const [marker, lengthBytes] = data.length <= 0xff ? [BIN8, 1] : data.length <= 0xffff ? [BIN16, 2] : [BIN32, 4];
-  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + DATA_RECORD_PREFIX.length + 1 + lengthBytes);
-  head.writeUInt32BE(head.length - FRAME_HEADER_BYTES + data.length, 0);
-  const at = FRAME_HEADER_BYTES + DATA_RECORD_PREFIX.copy(head, FRAME_HEADER_BYTES);
-  head[at] = marker;
-  head.writeUIntBE(data.length, at + 1, lengthBytes);
-  return [head, data];
+  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + MAX_DATA_HEAD_BYTES);
+  const end = writeBinHeader(head, FRAME_HEADER_BYTES + DATA_RECORD_PREFIX.copy(head, FRAME_HEADER_BYTES), data.length);
+  head.writeUInt32BE(end - FRAME_HEADER_BYTES + data.length, 0);
+  return [head.subarray(0, end), data];
 }
 
-/** Bytes of a data record's body before its payload, at most: the prefix, the bin marker and a 4-byte length. */
-export const MAX_DATA_HEAD_BYTES = DATA_RECORD_PREFIX.length + 1 + 4;
+/** Bytes of a data record's body before its payload, at most: the prefix and a bin header. */
+export const MAX_DATA_HEAD_BYTES = DATA_RECORD_PREFIX.length + MAX_BIN_HEADER_BYTES;
 
 /**
  * Where the payload of a data record begins and how long it is, when `body` (the
@@ -137,14 +133,10 @@ export const MAX_DATA_HEAD_BYTES = DATA_RECORD_PREFIX.length + 1 + 4;
  * caller then parses as a whole with the full validation.
  */
 export function dataRecordLayout(body: Buffer, bodyLength: number): { headBytes: number; payloadBytes: number } | undefined {
-  const at = DATA_RECORD_PREFIX.length;
-  if (body.length <= at || DATA_RECORD_PREFIX.compare(body, 0, at) !== 0) return undefined;
-  const lengthBytes = body[at] === BIN8 ? 1 : body[at] === BIN16 ? 2 : body[at] === BIN32 ? 4 : 0;
-  const headBytes = at + 1 + lengthBytes;
-  if (lengthBytes === 0 || body.length < headBytes) return undefined;
-  const payloadBytes = body.readUIntBE(at + 1, lengthBytes);
-  if (payloadBytes > MAX_CHUNK_BYTES || headBytes + payloadBytes !== bodyLength) return undefined;
-  return { headBytes, payloadBytes };
+  if (!startsWith(body, 0, DATA_RECORD_PREFIX)) return undefined;
+  const bin = readBinHeader(body, DATA_RECORD_PREFIX.length);
+  if (bin === undefined || bin.length > MAX_CHUNK_BYTES || bin.start + bin.length !== bodyLength) return undefined;
+  return { headBytes: bin.start, payloadBytes: bin.length };
 }
 
 /** An abort record for `err`, its message cut to what the record may carry. */
