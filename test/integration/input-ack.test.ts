@@ -1,33 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Message } from '../../src/relay/messages.js';
-import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
 import { OutputTracker, RawClient, attachRaw, createSession, waitFor } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 
 /**
  * Input acknowledgements over the raw protocol: they ride on output frames when output
  * follows (a keystroke's echo) and come on their own when none does (a password), so a
  * client always learns that its input reached the PTY and can let go of it.
  */
-let world: GrittyEnv;
-let dir: string;
-const opened: RawClient[] = [];
-
-beforeAll(() => {
-  world = makeServerWorld();
-  dir = mkdtempSync(join(tmpdir(), 'gritty-input-ack-'));
-});
-
-afterEach(() => {
-  for (const client of opened.splice(0)) client.close();
-});
-
-afterAll(() => {
-  world?.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+const server = sharedServer();
 
 /** The input acknowledgement a message carries, if any. */
 function inputAck(msg: Message): number | undefined {
@@ -39,9 +22,9 @@ function inputAck(msg: Message): number | undefined {
 
 /** A session running `command` once a first line is typed (so its READY comes after the attach); `input` is where typing continues. */
 async function attachReady(name: string, command: string): Promise<{ client: RawClient; tracker: OutputTracker; start: number; input: number }> {
-  await createSession(world.ctlSocket, { name, command: `read go; ${command}` });
-  const { client, attached } = await attachRaw(world.ctlSocket, name);
-  opened.push(client);
+  await createSession(server.world.ctlSocket, { name, command: `read go; ${command}` });
+  const { client, attached } = await attachRaw(server.world.ctlSocket, name);
+  server.track(client);
   const tracker = new OutputTracker(attached.offset);
   const go = Buffer.from('go\r');
   client.send({ type: 'input', offset: attached.input ?? 0, data: go });
@@ -50,7 +33,7 @@ async function attachReady(name: string, command: string): Promise<{ client: Raw
 }
 
 test('input that no output follows is acknowledged on its own, and reaches the program once', async () => {
-  const file = join(dir, 'typed');
+  const file = join(server.world.root, 'typed');
   const { client, input } = await attachReady('silent', `stty raw -echo; printf READY; exec cat > ${file}`);
   const typed = Buffer.from('hunter2');
   client.send({ type: 'input', offset: input, data: typed });
