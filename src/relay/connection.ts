@@ -240,6 +240,33 @@ export class Connection {
     return { socket: this.socket, rest: this.decoder.release() };
   }
 
+  /**
+   * Resolves once every frame written so far has left this process (handed to the
+   * kernel), the socket is gone, or `timeoutMs` has passed: a process about to exit waits
+   * on it, or its last frames (a detach queued behind channel data) die with it.
+   */
+  flushed(timeoutMs: number): Promise<void> {
+    const { socket } = this;
+    if (socket.destroyed || socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        socket.off('drain', onDrain);
+        socket.off('finish', done);
+        socket.off('close', done);
+        resolve();
+      };
+      const onDrain = (): void => {
+        if (socket.writableLength === 0) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      socket.on('drain', onDrain);
+      // after end(), 'finish' says the same (a write that fitted under the high-water mark brings no 'drain')
+      socket.once('finish', done);
+      socket.once('close', done);
+    });
+  }
+
   /** Ends the connection, first telling the peer why when there is an error. */
   close(reason?: GrittyError): void {
     if (reason !== undefined && !this.closed && !this.socket.destroyed) {

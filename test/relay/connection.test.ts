@@ -103,6 +103,29 @@ describe('Connection', () => {
     }
   });
 
+  test('flushed() waits until frames queued behind channel data have left the process, and gives up at its bound', async () => {
+    const { conn, peer } = await pair();
+    peer.socket.pause();
+    const chunk = Buffer.alloc(32 * 1024, 7);
+    let offset = 0;
+    while (conn.socket.writableLength === 0) {
+      conn.send({ type: 'ch-data', id: 1, offset, data: chunk });
+      offset += chunk.length;
+    }
+    conn.send({ type: 'pong', ts: 42 });
+    expect(await Promise.race([conn.flushed(20), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))])).toBe(undefined);
+    expect(conn.socket.writableLength).toBeGreaterThan(0);
+    let flushed = false;
+    const whenFlushed = conn.flushed(60_000).then(() => (flushed = true));
+    conn.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toBe(false);
+    peer.socket.resume();
+    await whenFlushed;
+    expect(conn.socket.writableLength).toBe(0);
+    expect((await peer.until('pong', 30_000)).msg).toEqual({ type: 'pong', ts: 42 });
+  });
+
   test('refuses to send channel data the peer would refuse', async () => {
     const { conn } = await pair();
     expect(() => conn.send({ type: 'ch-data', id: 3, offset: -1, data: Buffer.from('x') })).toThrow(/malformed ch-data/);
