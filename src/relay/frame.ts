@@ -15,6 +15,20 @@ export function frameHeader(bodyLength: number): Buffer {
 }
 
 /**
+ * Takes the next frame's header off `queue` and returns the body length it announces;
+ * undefined while the header is not whole. Throws frame-too-large before anything of
+ * the body is held for it.
+ */
+export function takeFrameLength(queue: ChunkQueue): number | undefined {
+  if (queue.length < FRAME_HEADER_BYTES) return undefined;
+  const length = queue.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+  if (length > MAX_FRAME_BYTES) {
+    throw new GrittyError('frame-too-large', `peer announced a frame of ${length} bytes; the limit is ${MAX_FRAME_BYTES}`);
+  }
+  return length;
+}
+
+/**
  * Turns a byte stream into whole frame bodies. Chunks are kept as they arrive and
  * joined only once a whole body is present, so a large frame costs one copy of its
  * own bytes, and a frame within one chunk none.
@@ -29,11 +43,8 @@ export class FrameDecoder {
     const bodies: Buffer[] = [];
     for (;;) {
       if (this.expected < 0) {
-        if (this.queue.length < FRAME_HEADER_BYTES) break;
-        const length = this.queue.take(FRAME_HEADER_BYTES).readUInt32BE(0);
-        if (length > MAX_FRAME_BYTES) {
-          throw new GrittyError('frame-too-large', `peer announced a frame of ${length} bytes; the limit is ${MAX_FRAME_BYTES}`);
-        }
+        const length = takeFrameLength(this.queue);
+        if (length === undefined) break;
         this.expected = length;
       }
       if (this.queue.length < this.expected) break;

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, test } from 'vitest';
-import { makeServerWorld, type GrittyEnv } from '../helpers/daemon.js';
+import { expect, test } from 'vitest';
 import { RawClient, createSession, listSessions } from '../helpers/protocol.js';
+import { sharedServer } from '../helpers/server-world.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -16,13 +16,7 @@ import { waitFor } from '../helpers/wait.js';
 /** seq 1 400000 through the PTY: 2.7 MB, more than twice the default 1 MiB ring. */
 const LINES = 400_000;
 
-let world: GrittyEnv | undefined;
-const opened: RawClient[] = [];
-afterEach(() => {
-  for (const client of opened.splice(0)) client.close();
-  world?.cleanup();
-  world = undefined;
-});
+const server = sharedServer();
 
 function expectedStream(): Buffer {
   const lines: string[] = [];
@@ -32,12 +26,12 @@ function expectedStream(): Buffer {
 }
 
 test('a tail that stops reading during a flood gets only bytes the program wrote, at their offsets', { timeout: 120_000 }, async () => {
-  world = makeServerWorld();
+  const { world } = server;
   const go = join(world.root, 'go');
   const expected = expectedStream();
   await createSession(world.ctlSocket, { name: 'lend', command: `while [ ! -e ${go} ]; do sleep 0.05; done; seq 1 ${LINES}; echo END; exec cat` });
   const { client } = await RawClient.open(world.ctlSocket);
-  opened.push(client);
+  server.track(client);
   client.send({ type: 'tail', target: 'lend', from: 'now' });
   const attached = await client.expect('attached');
   expect(attached.offset).toBe(0);
@@ -45,7 +39,7 @@ test('a tail that stops reading during a flood gets only bytes the program wrote
   // the daemon's writes fill the socket and the frame after them waits, lent, in the daemon
   client.socket.pause();
   writeFileSync(go, '');
-  await waitFor(async () => ((await listSessions(world!.ctlSocket)).find((s) => s.name === 'lend')?.offset ?? 0) >= expected.length, {
+  await waitFor(async () => ((await listSessions(world.ctlSocket)).find((s) => s.name === 'lend')?.offset ?? 0) >= expected.length, {
     what: 'the whole flood to reach the ring',
     timeoutMs: 60_000,
   });

@@ -1,6 +1,5 @@
 import { ChunkQueue } from '../../relay/chunk-queue.js';
-import { GrittyError } from '../../relay/errors.js';
-import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../../relay/frame.js';
+import { takeFrameLength } from '../../relay/frame.js';
 import { MAX_DATA_HEAD_BYTES, dataRecordLayout, type DataPieces } from './format.js';
 
 /** The payload of a data record being gathered. */
@@ -49,11 +48,8 @@ export class RecordDecoder<In> {
         continue;
       }
       if (this.expected < 0) {
-        if (this.queue.length < FRAME_HEADER_BYTES) break;
-        const length = this.queue.take(FRAME_HEADER_BYTES).readUInt32BE(0);
-        if (length > MAX_FRAME_BYTES) {
-          throw new GrittyError('frame-too-large', `peer announced a frame of ${length} bytes; the limit is ${MAX_FRAME_BYTES}`);
-        }
+        const length = takeFrameLength(this.queue);
+        if (length === undefined) break;
         this.expected = length;
       }
       if (this.data !== undefined) {
