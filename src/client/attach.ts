@@ -21,11 +21,11 @@ const TICK_MS = 250;
 /** An attach that paints a snapshot may take a while on a loaded host; this is its bound. */
 const ATTACH_TIMEOUT_MS = 30_000;
 /**
- * How long an ending client waits for its last frames to leave: long enough for a busy
+ * How long an ending client waits for the daemon to hang up: long enough for a busy
  * tunnel to take the up to 64 KiB of channel data queued before a detach, short enough
  * that ~. on a stalled link still returns at once to a person.
  */
-const EXIT_FLUSH_MS = 2_000;
+const EXIT_HANGUP_MS = 2_000;
 
 export interface AttachOptions {
   /** What to ask for on the first connection: a new session, or an existing one. */
@@ -122,12 +122,12 @@ export class AttachClient {
     this.link.end('the client ended');
     this.retryNow?.();
     const conn = this.conn;
-    // the detach (or the end of the link) may wait behind channel data in the socket: this
-    // process exits once run() returns, and a frame still queued here would never arrive
-    const flushed = conn?.flushed(EXIT_FLUSH_MS) ?? Promise.resolve();
+    // this process exits once run() returns: the daemon must first have read the detach
+    // (or the end of the link), which may wait behind channel data
+    const gone = conn?.hungUp(EXIT_HANGUP_MS) ?? Promise.resolve();
     conn?.close();
     const ending = this.ending;
-    void flushed.then(() => this.finish(ending));
+    void gone.then(() => this.finish(ending));
   }
 
   private async connectLoop(): Promise<void> {

@@ -241,28 +241,23 @@ export class Connection {
   }
 
   /**
-   * Resolves once every frame written so far has left this process (handed to the
-   * kernel), the socket is gone, or `timeoutMs` has passed: a process about to exit waits
-   * on it, or its last frames (a detach queued behind channel data) die with it.
+   * Resolves once the socket has closed, or after `timeoutMs`. Called before close() by
+   * a process about to exit: the peer hangs up only after reading what we sent, and we
+   * read on until then. Exiting at once lost the last frames (a detach queued behind
+   * channel data, or one the daemon had not read yet: the tunnel's ssh, failing to
+   * write to our closed socket, shut the daemon's socket down and the daemon's next
+   * write failed with EPIPE, which destroys a socket with its unread bytes).
    */
-  flushed(timeoutMs: number): Promise<void> {
+  hungUp(timeoutMs: number): Promise<void> {
     const { socket } = this;
-    if (socket.destroyed || socket.writableLength === 0) return Promise.resolve();
+    if (socket.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        socket.off('drain', onDrain);
-        socket.off('finish', done);
         socket.off('close', done);
         resolve();
       };
-      const onDrain = (): void => {
-        if (socket.writableLength === 0) done();
-      };
       const timer = setTimeout(done, timeoutMs);
-      socket.on('drain', onDrain);
-      // after end(), 'finish' says the same (a write that fitted under the high-water mark brings no 'drain')
-      socket.once('finish', done);
       socket.once('close', done);
     });
   }

@@ -103,8 +103,10 @@ describe('Connection', () => {
     }
   });
 
-  test('flushed() waits until frames queued behind channel data have left the process, and gives up at its bound', async () => {
+  test('hungUp() resolves only once the peer has read our last frame and hung up, and gives up at its bound', async () => {
     const { conn, peer } = await pair();
+    // a daemon's socket: it answers our end in its own time, not by reflex
+    peer.socket.allowHalfOpen = true;
     peer.socket.pause();
     const chunk = Buffer.alloc(32 * 1024, 7);
     let offset = 0;
@@ -113,17 +115,19 @@ describe('Connection', () => {
       offset += chunk.length;
     }
     conn.send({ type: 'pong', ts: 42 });
-    expect(await Promise.race([conn.flushed(20), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))])).toBe(undefined);
-    expect(conn.socket.writableLength).toBeGreaterThan(0);
-    let flushed = false;
-    const whenFlushed = conn.flushed(60_000).then(() => (flushed = true));
+    expect(await Promise.race([conn.hungUp(20), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))])).toBe(undefined);
+    let gone = false;
+    const whenGone = conn.hungUp(60_000).then(() => (gone = true));
     conn.close();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(flushed).toBe(false);
     peer.socket.resume();
-    await whenFlushed;
-    expect(conn.socket.writableLength).toBe(0);
     expect((await peer.until('pong', 30_000)).msg).toEqual({ type: 'pong', ts: 42 });
+    // everything has left this process, and the peer is still there: not yet
+    await waitFor(() => conn.socket.writableLength === 0 && conn.socket.writableFinished, { what: 'our frames to be written out' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gone).toBe(false);
+    peer.socket.end();
+    await whenGone;
+    expect(conn.socket.closed).toBe(true);
   });
 
   test('refuses to send channel data the peer would refuse', async () => {
