@@ -20,7 +20,8 @@ export class PayloadPool {
     return this.free.pop() ?? Buffer.allocUnsafe(MAX_CHUNK_BYTES);
   }
 
+  /** Given back twice, a buffer is still kept once: two records must never share one. */
   give(buffer: Buffer): void {
-    if (this.free.length < MAX_FREE_BUFFERS) this.free.push(buffer);
+    if (this.free.length < MAX_FREE_BUFFERS && !this.free.includes(buffer)) this.free.push(buffer);
   }
 }

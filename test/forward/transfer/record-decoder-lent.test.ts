@@ -102,7 +102,7 @@ describe('RecordDecoder with lent reads', () => {
     );
   });
 
-  test('a data record comes in one pooled buffer, which the pool hands out again once it is given back', () => {
+  test('a data record comes in one pooled buffer, which the pool hands out again once it is given back, and only once if given back twice', () => {
     const pool = new PayloadPool();
     const decoder = new RecordDecoder(parseReceivedSenderRecord, (data) => data, pool);
     const data = Buffer.alloc(MAX_CHUNK_BYTES, 7);
@@ -114,6 +114,8 @@ describe('RecordDecoder with lent reads', () => {
     expect(record.pieces[0]!.equals(data)).toBe(true);
     const backing = record.pieces[0]!.buffer;
     record.release!();
+    record.release!();
     expect(pool.take().buffer).toBe(backing);
+    expect(pool.take().buffer).not.toBe(backing);
   });
 });
