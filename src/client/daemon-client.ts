@@ -3,6 +3,7 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection, DirectReads } from '../relay/connection.js';
 import { GrittyError } from '../relay/errors.js';
+import type { ReusedReads } from '../relay/reused-reads.js';
 import { CLIENT_CAPABILITIES, PROTOCOL_VERSION, type MessageOf } from '../relay/messages.js';
 import { checkPrivateDir, checkSocketPath } from '../relay/secure-socket.js';
 
@@ -23,11 +24,13 @@ export interface DaemonLink {
  * Connects to a daemon socket; fails with `no-server` when nothing listens there.
  * `directReads`: the connection stays framed for good (an attach, a request), and reads
  * skip the stream machinery; a connection to be released to a plain stream needs it off.
+ * `reusedReads`: the socket reads into that one buffer (a transfer, released after pairing).
  */
-export function connectSocket(path: string, options: { directReads?: boolean } = {}): Promise<Connection> {
+export function connectSocket(path: string, options: { directReads?: boolean; reusedReads?: ReusedReads } = {}): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const direct = options.directReads === true ? new DirectReads() : undefined;
-    const socket = createConnection({ path, onread: direct?.onread });
+    const socket = createConnection({ path, onread: direct?.onread ?? options.reusedReads?.onread });
+    options.reusedReads?.attach(socket);
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(new Connection(socket, direct));

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { TransferResult } from '../forward/transfer/events.js';
 import { GrittyError } from '../relay/errors.js';
+import type { ReusedReads } from '../relay/reused-reads.js';
 import type { CliContext, Options } from './context.js';
 import { untilStopped } from './stop-signal.js';
 import { parseTarget } from './target.js';
@@ -50,11 +51,11 @@ function pair(ctx: CliContext, options: Options, request: TransferRequest): Prom
  * Pairs, then runs `transfer` on the stream. Ctrl-C (or SIGTERM, SIGHUP) cancels it by
  * closing the stream, so a receiver on either side removes its partial file.
  */
-export async function runPairedTransfer(ctx: CliContext, options: Options, request: TransferRequest, transfer: (stream: Duplex) => Promise<TransferResult>): Promise<number> {
-  const { stream } = await pair(ctx, options, request);
+export async function runPairedTransfer(ctx: CliContext, options: Options, request: TransferRequest, transfer: (stream: Duplex, reads: ReusedReads) => Promise<TransferResult>): Promise<number> {
+  const { stream, reads } = await pair(ctx, options, request);
   const stop = untilStopped();
   void stop.then(() => stream.destroy());
-  const running = transfer(stream);
+  const running = transfer(stream, reads);
   // released paused by the framing; the transfer's reader is in place now, so nothing read is dropped
   stream.resume();
   const result = await running;

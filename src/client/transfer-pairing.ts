@@ -4,6 +4,7 @@ import type { Connection } from '../relay/connection.js';
 import { GrittyError, isGrittyError } from '../relay/errors.js';
 import { CLIENT_CAPABILITIES, PROTOCOL_VERSION } from '../relay/messages.js';
 import { printable } from '../relay/printable.js';
+import { ReusedReads } from '../relay/reused-reads.js';
 import { checkPrivateDir } from '../relay/secure-socket.js';
 import { attachedClients, type AttachedInfo } from './attached-socket.js';
 import { HELLO_TIMEOUT_MS, connectSocket, type Identity } from './daemon-client.js';
@@ -25,6 +26,8 @@ export interface PairOptions {
 export interface Paired {
   /** The transfer's byte stream. */
   stream: Socket;
+  /** Its reads, for the transfer to take straight from their reused buffer. */
+  reads: ReusedReads;
   /** Where the other half runs, for messages: "the laptop", "devbox:work". */
   peer: string;
 }
@@ -37,7 +40,7 @@ export interface Paired {
 export async function pairInSession(socketPath: string, options: PairOptions): Promise<Paired> {
   checkPrivateDir(dirname(socketPath));
   const { role } = options.request;
-  const socket = await ask(socketPath, options);
+  const { socket, reads } = await ask(socketPath, options);
   try {
     await readOk(socket, GRANT_TIMEOUT_MS);
     options.waiting(`waiting up to ${seconds(options.timeoutMs)} s for gritty ${pairsWith(role)} on the laptop attached to this session (Ctrl-C stops)`);
@@ -49,7 +52,7 @@ export async function pairInSession(socketPath: string, options: PairOptions): P
     socket.destroy();
     throw inSessionError(err);
   }
-  return { stream: socket, peer: 'the laptop' };
+  return { stream: socket, reads, peer: 'the laptop' };
 }
 
 function inSessionError(err: unknown): unknown {
@@ -74,7 +77,7 @@ export async function pairOnLaptop(socketDir: string, only: { host: string; sess
   }
   checkPrivateDir(socketDir);
   const offers = await Promise.allSettled(clients.map((c) => ask(c.socket, options)));
-  const open = offers.flatMap((o, i) => (o.status === 'fulfilled' ? [{ socket: o.value, name: label(clients[i]!) }] : []));
+  const open = offers.flatMap((o, i) => (o.status === 'fulfilled' ? [{ ...o.value, name: label(clients[i]!) }] : []));
   if (open.length === 0) throw (offers[0] as PromiseRejectedResult).reason;
   const names = open.map((o) => o.name).join(', ');
   options.waiting(`waiting up to ${seconds(options.timeoutMs)} s for gritty ${pairsWith(role)} in ${names} (Ctrl-C stops)`);
@@ -88,12 +91,13 @@ export async function pairOnLaptop(socketDir: string, only: { host: string; sess
   });
   for (const other of open) if (other !== winner) other.socket.destroy();
   winner.socket.write(OK_FRAME);
-  return { stream: winner.socket, peer: winner.name };
+  return { stream: winner.socket, reads: winner.reads, peer: winner.name };
 }
 
 /** Connects, says hello and asks for a transfer; the socket comes back paused, with nothing of the answer read. */
-async function ask(path: string, options: PairOptions): Promise<Socket> {
-  const conn = await connectSocket(path);
+async function ask(path: string, options: PairOptions): Promise<{ socket: Socket; reads: ReusedReads }> {
+  const reads = new ReusedReads();
+  const conn = await connectSocket(path, { reusedReads: reads });
   try {
     await handshake(conn, options.who);
     conn.send({ type: 'svc-channel', kind: 'transfer', params: { ...options.request } });
@@ -105,7 +109,7 @@ async function ask(path: string, options: PairOptions): Promise<Socket> {
   // nothing is sent after hello-ack before the answer, so rest is empty; kept should that change
   if (rest.length > 0) socket.unshift(rest);
   socket.on('error', () => undefined);
-  return socket;
+  return { socket, reads };
 }
 
 /** The first socket whose client proposes a pairing (`ok`); a refusal drops only that one. */

@@ -23,9 +23,10 @@ Examples:
     const dir = args[0];
     if (options.stdout === true && dir !== undefined) throw new GrittyError('bad-usage', 'gritty receive takes a DIR or --stdout, not both');
     const toStdout = options.stdout === true || (dir === undefined && process.stdout.isTTY !== true);
-    return runPairedTransfer(ctx, options, { role: 'receive', about: toStdout ? '(stdout)' : 'files' }, (stream) =>
+    return runPairedTransfer(ctx, options, { role: 'receive', about: toStdout ? '(stdout)' : 'files' }, (stream, reads) =>
       runReceiver({
         stream,
+        reads,
         target: toStdout ? { kind: 'stdout', output: process.stdout } : { kind: 'dir', dir: dir ?? '.' },
         events: createProgress({ output: process.stderr, verb: 'received' }),
       }),

@@ -63,7 +63,7 @@ export class DirTarget implements Target {
       throw (await diskFullError(err, record.path, dir)) ?? err;
     };
     return {
-      write: (pieces) => part.write(pieces).catch(failed),
+      write: (pieces, written) => part.write(pieces, written).catch(failed),
       async commit() {
         if ((await existingAt(target)) !== 'none') events.replacing(record.path);
         await part.commit(target, record.mode, record.mtime).catch(failed);
@@ -102,9 +102,11 @@ export class StdoutTarget implements Target {
     this.begun = true;
     const output = this.output;
     return {
-      async write(pieces) {
+      async write(pieces, written) {
         output.cork();
-        const flowing = pieces.map((piece) => output.write(piece)).at(-1) ?? true;
+        const last = pieces.length - 1;
+        const onWritten = written === undefined ? undefined : (err: Error | null | undefined): void => void (err ?? written());
+        const flowing = pieces.map((piece, i) => output.write(piece, i === last ? onWritten : undefined)).at(-1) ?? true;
         output.uncork();
         if (flowing) return;
         await new Promise<void>((resolve, reject) => {

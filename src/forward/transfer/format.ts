@@ -88,6 +88,8 @@ export interface DataPieces {
   type: 'data';
   pieces: Buffer[];
   bytes: number;
+  /** Gives the pieces' memory back for reuse: call once they are hashed and written, never before. Absent when nothing is to be given back. */
+  release?: () => void;
 }
 export type ReceivedSenderRecord = Exclude<SenderRecord, { type: 'data' }> | DataPieces;
 

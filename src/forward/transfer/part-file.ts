@@ -31,6 +31,8 @@ export class PartFile {
   private closed = false;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Told once the pending pieces are written. */
+  private pendingWritten: (() => void)[] = [];
   private position = 0;
 
   private constructor(
@@ -46,24 +48,28 @@ export class PartFile {
     return new PartFile(dir, path, await open(path, flags, PART_MODE));
   }
 
-  /** Takes `pieces` (kept by reference until written: the caller must not reuse them). */
-  async write(pieces: readonly Buffer[]): Promise<void> {
+  /** Takes `pieces`, kept by reference until written: the caller must not reuse them before `written` is called. */
+  async write(pieces: readonly Buffer[], written?: () => void): Promise<void> {
     for (const piece of pieces) {
       this.pending.push(piece);
       this.pendingBytes += piece.length;
     }
+    if (written !== undefined) this.pendingWritten.push(written);
     if (this.pendingBytes >= WRITE_BATCH_BYTES) await this.flush();
   }
 
   private async flush(): Promise<void> {
     let buffers = this.pending;
+    const written = this.pendingWritten;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingWritten = [];
     while (buffers.length > 0) {
       const { bytesWritten } = await this.handle.writev(buffers, this.position);
       this.position += bytesWritten;
       buffers = unwritten(buffers, bytesWritten);
     }
+    for (const done of written) done();
   }
 
   /** Sets the sender's mode (without setuid/setgid/sticky) and mtime, then renames over `target`. */

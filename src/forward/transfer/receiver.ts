@@ -1,10 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Duplex, Writable } from 'node:stream';
+import type { ReusedReads } from '../../relay/reused-reads.js';
 import { GrittyError, assertNever } from '../../relay/errors.js';
 import { printable } from '../../relay/printable.js';
 import { PeerAborted, resultOf, toGrittyError, type FailedFile, type TransferEvents, type TransferResult } from './events.js';
 import { MAX_MESSAGE_CHARS, TRANSFER_FORMAT_VERSION, abortRecord, parseReceivedSenderRecord, type DataPieces, type ReceivedSenderRecord } from './format.js';
 import { DirTarget, StdoutTarget } from './dir-target.js';
+import { PayloadPool } from './payload-pool.js';
 import { RecordDecoder } from './record-decoder.js';
 import { RecordStream } from './record-stream.js';
 import { splitSafeName } from './safe-path.js';
@@ -19,6 +21,8 @@ export type ReceiveTarget =
 export interface ReceiveOptions {
   /** The transfer channel; runReceiver ends its writable side, the caller destroys it. */
   stream: Duplex;
+  /** The reads of `stream` when it was made with them (the CLI's sockets): records are then decoded straight from its reused buffer. */
+  reads?: ReusedReads;
   target: ReceiveTarget;
   events: TransferEvents;
 }
@@ -48,9 +52,10 @@ interface State {
  * full disk stops the transfer; a file refused by the destination (a symlink on its
  * way, a directory in its place) or whose sha256 differs fails alone. Never throws.
  */
-export async function runReceiver({ stream, target: where, events }: ReceiveOptions): Promise<TransferResult> {
+export async function runReceiver({ stream, reads, target: where, events }: ReceiveOptions): Promise<TransferResult> {
   const started = Date.now();
-  const records = new RecordStream(stream, new RecordDecoder(parseReceivedSenderRecord, (data) => data), 'sender');
+  const pool = reads === undefined ? undefined : new PayloadPool();
+  const records = new RecordStream(stream, new RecordDecoder(parseReceivedSenderRecord, (data) => data, pool), 'sender', reads);
   const state: State = { files: 0, bytes: 0, failed: [], skipped: [], current: undefined };
   let error: GrittyError | undefined;
   try {
@@ -101,13 +106,11 @@ async function nextRecord(records: RecordStream<ReceivedSenderRecord>): Promise<
 function withQueuedData(first: DataPieces, records: RecordStream<ReceivedSenderRecord>): DataPieces {
   const more = records.takeQueued((record): record is DataPieces => record.type === 'data');
   if (more.length === 0) return first;
-  const pieces = [...first.pieces];
-  let bytes = first.bytes;
-  for (const record of more) {
-    pieces.push(...record.pieces);
-    bytes += record.bytes;
-  }
-  return { type: 'data', pieces, bytes };
+  const all = [first, ...more];
+  const pieces = all.flatMap((record) => record.pieces);
+  const bytes = all.reduce((sum, record) => sum + record.bytes, 0);
+  const releases = all.flatMap((record) => (record.release === undefined ? [] : [record.release]));
+  return { type: 'data', pieces, bytes, release: releases.length === 0 ? undefined : () => releases.forEach((release) => release()) };
 }
 
 async function handle(record: ReceivedSenderRecord, target: Target, records: RecordStream<ReceivedSenderRecord>, state: State, events: TransferEvents): Promise<void> {
@@ -161,14 +164,17 @@ async function begin(target: Target, record: FileRecord | undefined, parts: stri
   return current;
 }
 
-async function take({ pieces, bytes }: DataPieces, current: Current, state: State, events: TransferEvents): Promise<void> {
+async function take({ pieces, bytes, release }: DataPieces, current: Current, state: State, events: TransferEvents): Promise<void> {
   if (current.remaining !== undefined) {
     if (bytes > current.remaining) throw new GrittyError('bad-message', `the sender sent more data for ${printable(current.path)} than it announced`);
     current.remaining -= bytes;
   }
   for (const piece of pieces) current.hash.update(piece);
-  if (current.incoming === undefined) return;
-  await current.incoming.write(pieces);
+  if (current.incoming === undefined) {
+    release?.();
+    return;
+  }
+  await current.incoming.write(pieces, release);
   state.bytes += bytes;
   events.progress(bytes);
 }

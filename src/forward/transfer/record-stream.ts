@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { GrittyError } from '../../relay/errors.js';
+import type { ReusedReads } from '../../relay/reused-reads.js';
 import { encodeDataRecord, encodeRecord, type ReceiverRecord, type SenderRecord } from './format.js';
 import type { RecordDecoder } from './record-decoder.js';
 
@@ -29,12 +30,19 @@ export class RecordStream<In> {
     private readonly decoder: RecordDecoder<In>,
     /** Who is at the other end, for messages: 'sender' or 'receiver'. */
     private readonly peer: 'sender' | 'receiver',
+    /** The reads of `stream`, when it was made with them: decoded as they come, instead of as 'data'. */
+    reads?: ReusedReads,
   ) {
     this.interrupted = new Promise<never>((_, reject) => {
       this.interrupt = reject;
     });
     this.interrupted.catch(() => undefined);
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reads === undefined) stream.on('data', (chunk: Buffer) => this.onData(chunk, false));
+    else {
+      reads.direct((view) => this.onData(view, true));
+      // what a 'data' listener does: a stream nobody paused flows, so that 'end' is emitted
+      if (stream.readableFlowing === null) stream.resume();
+    }
     stream.on('end', () => {
       if (this.decoder.midFrame) this.fail(new GrittyError('connection-lost', `the ${peer} went away in the middle of a record`));
       this.ended = true;
@@ -167,10 +175,13 @@ export class RecordStream<In> {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  /** `lent`: the chunk's memory is reused once this returns. */
+  private onData(chunk: Buffer, lent: boolean): void {
     if (this.failure !== undefined || this.discarding) return;
+    const deliver = (record: In): void => void this.queue.push(record);
     try {
-      this.decoder.push(chunk, (record) => this.queue.push(record));
+      if (lent) this.decoder.pushLent(chunk, deliver);
+      else this.decoder.push(chunk, deliver);
     } catch (err) {
       this.fail(err as Error);
       return;

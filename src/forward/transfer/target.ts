@@ -6,8 +6,11 @@ export type FileRecord = Extract<SenderRecord, { type: 'file' }>;
 
 /** One file on its way in: bytes are written as they come, then committed or discarded. */
 export interface Incoming {
-  /** Takes the pieces by reference: the caller must not reuse their memory. */
-  write(pieces: readonly Buffer[]): Promise<void>;
+  /**
+   * Takes the pieces by reference: the caller must not reuse their memory until
+   * `written` is called, once they are written out. After a failure it may never be.
+   */
+  write(pieces: readonly Buffer[], written?: () => void): Promise<void>;
   /** Called only when every byte arrived and the sha256 matched. */
   commit(): Promise<void>;
   /** Removes all trace of the file; safe to call more than once. */

@@ -5,6 +5,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SkipReason } from '../../../src/forward/transfer/format.js';
+import type { ReusedReads } from '../../../src/relay/reused-reads.js';
 import type { TransferEvents, TransferResult } from '../../../src/forward/transfer/events.js';
 
 let socketCount = 0;
@@ -28,11 +29,15 @@ export class SocketLink {
     readonly connected: Socket,
   ) {}
 
-  /** `allowHalfOpen`: each end stays writable after the other ended, as a channel with eof frames may. */
-  static async open(dir: string, options: { allowHalfOpen?: boolean } = {}): Promise<SocketLink> {
+  /**
+   * `allowHalfOpen`: each end stays writable after the other ended, as a channel with eof frames may.
+   * `reusedReads`: the connecting end reads into its buffer, as the CLI's sockets do.
+   */
+  static async open(dir: string, options: { allowHalfOpen?: boolean; reusedReads?: ReusedReads } = {}): Promise<SocketLink> {
     const { path, server } = await listenAt(dir, options.allowHalfOpen);
     const acceptedP = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    const connected = createConnection({ path, allowHalfOpen: options.allowHalfOpen ?? false });
+    const connected = createConnection({ path, allowHalfOpen: options.allowHalfOpen ?? false, onread: options.reusedReads?.onread });
+    options.reusedReads?.attach(connected);
     await new Promise<void>((resolve, reject) => connected.once('connect', resolve).once('error', reject));
     return new SocketLink(path, server, await acceptedP, connected);
   }

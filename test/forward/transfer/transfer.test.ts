@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runReceiver, type ReceiveTarget } from '../../../src/forward/transfer/receiver.js';
 import { runSender, type SendSource } from '../../../src/forward/transfer/sender.js';
+import { ReusedReads } from '../../../src/relay/reused-reads.js';
 import { RecordingEvents, SocketLink, sha256File, tempDir } from './link.js';
 
 const MIB = 1 << 20;
@@ -26,16 +27,20 @@ afterEach(() => {
   link = undefined;
 });
 
-/** Runs a sender on one end of a real Unix socket and a receiver on the other. */
-async function transfer(source: SendSource, target: ReceiveTarget, senderEnd: 'connected' | 'accepted' = 'connected', allowHalfOpen = false) {
-  link = await SocketLink.open(work.path, { allowHalfOpen });
+/**
+ * Runs a sender on one end of a real Unix socket and a receiver on the other.
+ * `reused`: the receiver connects, reading into one reused buffer, as `gritty receive` does.
+ */
+async function transfer(source: SendSource, target: ReceiveTarget, senderEnd: 'connected' | 'accepted' | 'reused' = 'connected', allowHalfOpen = false) {
+  const reads = senderEnd === 'reused' ? new ReusedReads() : undefined;
+  link = await SocketLink.open(work.path, { allowHalfOpen, reusedReads: reads });
   const senderStream = senderEnd === 'connected' ? link.connected : link.accepted;
   const receiverStream = senderEnd === 'connected' ? link.accepted : link.connected;
   const sent = new RecordingEvents();
   const received = new RecordingEvents();
   const [sender, receiver] = await Promise.all([
     runSender({ stream: senderStream, source, events: sent }),
-    runReceiver({ stream: receiverStream, target, events: received }),
+    runReceiver({ stream: receiverStream, reads, target, events: received }),
   ]);
   return { sender, receiver, sent, received };
 }
@@ -74,7 +79,11 @@ describe('256 MiB of random data', () => {
     await rm(source, { force: true });
   });
 
-  test.each(['connected', 'accepted'] as const)('arrives byte-exact when the %s end of the socket sends', async (senderEnd) => {
+  test.each([
+    ['the connected end of the socket sends', 'connected'],
+    ['the accepted end sends', 'accepted'],
+    ['the receiver decodes straight from its reused read buffer', 'reused'],
+  ] as const)('arrives byte-exact when %s', async (_, senderEnd) => {
     const dest = await freshDir(`big-${senderEnd}`);
     const { sender, receiver, received } = await transfer({ kind: 'paths', paths: [source], recursive: false }, { kind: 'dir', dir: dest }, senderEnd);
     expect(receiver.error).toBeUndefined();
@@ -195,12 +204,12 @@ describe('replacing', () => {
 describe('pipe mode', () => {
   const PIPE_BYTES = 8 * MIB + 12_345;
 
-  test('send --stdin to receive --stdout is byte-exact', async () => {
+  test.each(['connected', 'reused'] as const)('send --stdin to receive --stdout is byte-exact (%s)', async (senderEnd) => {
     const origin = await freshDir('pipe-origin');
     const digest = await randomFile(join(origin, 'in.bin'), PIPE_BYTES);
     const out = join(origin, 'out.bin');
     const output = createWriteStream(out);
-    const { sender, receiver, received } = await transfer({ kind: 'stdin', input: createReadStream(join(origin, 'in.bin')) }, { kind: 'stdout', output });
+    const { sender, receiver, received } = await transfer({ kind: 'stdin', input: createReadStream(join(origin, 'in.bin')) }, { kind: 'stdout', output }, senderEnd);
     await new Promise((resolve) => output.end(resolve));
     expect([sender.status, receiver.status, sender.bytes, receiver.bytes]).toEqual([0, 0, PIPE_BYTES, PIPE_BYTES]);
     expect(received.log[0]).toEqual({ event: 'start', path: '', size: undefined });
