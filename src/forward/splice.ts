@@ -1,3 +1,4 @@
+import type { OnReadOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { Channel } from '../relay/channel.js';
@@ -13,26 +14,72 @@ import { Channel } from '../relay/channel.js';
  * send window (`sendNow`), so a chunk costs one stream event at each end instead of a
  * pipe's round of them.
  */
-export async function splice(local: Duplex, channel: Duplex): Promise<void> {
+export async function splice(local: Duplex, channel: Duplex, reads?: SocketReads): Promise<void> {
   if (!(channel instanceof Channel)) {
-    await Promise.allSettled([pipeline(local, channel), pipeline(channel, local)]);
+    await Promise.allSettled([reads === undefined ? pipeline(local, channel) : feed(local, channel, reads), pipeline(channel, local)]);
     return;
   }
   channel.divert(local);
-  await Promise.allSettled([feed(local, channel), finished(local, { readable: false })]);
+  await Promise.allSettled([feed(local, channel, reads), finished(local, { readable: false })]);
 }
 
-/** The socket's bytes into the channel, pausing the socket while the window is full; its end ends the channel. */
-function feed(local: Duplex, channel: Channel): Promise<void> {
+/** Every socket made with `SocketReads` reads into this one buffer: each read is taken (copied) before its callback returns. */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Reads of a socket we connect, into one reused buffer instead of a fresh allocation
+ * per read (touching new memory is most of a read's cost here: docs/PERFORMANCE-NOTES.md).
+ * Pass `onread` where the socket is made and the same object to `splice`; until then
+ * the socket's first reads are kept (copied) and it stops reading. Such a socket emits
+ * no 'data', so only `splice` may read it.
+ */
+export class SocketReads {
+  private take: ((data: Buffer) => void) | undefined;
+  private readonly early: Buffer[] = [];
+  readonly onread: OnReadOpts = {
+    buffer: SHARED_READ_BUFFER,
+    callback: (n) => {
+      const data = SHARED_READ_BUFFER.subarray(0, n);
+      if (this.take !== undefined) {
+        this.take(data);
+        return true;
+      }
+      this.early.push(Buffer.from(data));
+      return false;
+    },
+  };
+
+  /** From now on each read goes to `take`, to be consumed before it returns; what came before goes first. */
+  bind(take: (data: Buffer) => void): void {
+    this.take = take;
+    for (const data of this.early.splice(0)) take(data);
+  }
+}
+
+/**
+ * The socket's bytes into the channel, pausing the socket while the window (or a plain
+ * stream's buffer) is full; its end ends the channel. A mux channel copies what it is
+ * given into its send window, so a reused read buffer is safe; a plain stream gets copies.
+ */
+function feed(local: Duplex, channel: Duplex, reads: SocketReads | undefined): Promise<void> {
   return new Promise((resolve) => {
     const resume = (): void => {
       if (!local.destroyed) local.resume();
     };
-    local.on('data', (chunk: Buffer) => {
-      if (channel.destroyed || channel.sendNow(chunk)) return;
-      local.pause();
-      channel.whenSpace(resume);
-    });
+    const take =
+      channel instanceof Channel
+        ? (data: Buffer): void => {
+            if (channel.destroyed || channel.sendNow(data)) return;
+            local.pause();
+            channel.whenSpace(resume);
+          }
+        : (data: Buffer): void => {
+            if (channel.destroyed || channel.write(reads === undefined ? data : Buffer.from(data))) return;
+            local.pause();
+            channel.once('drain', resume);
+          };
+    // with `reads` no 'data' comes, but the listener keeps the socket flowing, so 'end' is still emitted
+    local.on('data', take);
     local.once('end', () => {
       if (!channel.destroyed) channel.end();
       resolve();
@@ -51,5 +98,6 @@ function feed(local: Duplex, channel: Channel): Promise<void> {
     });
     // a server's socket starts paused (pauseOnConnect) until its channel is ready
     local.resume();
+    reads?.bind(take);
   });
 }
