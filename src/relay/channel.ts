@@ -51,6 +51,11 @@ export class Channel extends Duplex {
   private spaceWaiter: (() => void) | undefined;
   /** Where arriving data goes instead of the readable side, once `divert` named it. */
   private sink: Writable | undefined;
+  /**
+   * A sink's write done: its bytes left the queue, an acknowledgement may be due. One
+   * function for every write, so Node batches the callbacks of writes done at once.
+   */
+  private readonly sinkTook = (): void => this.carrier.consumed(this);
   private finalCallback: (() => void) | undefined;
   private closedByPeer = false;
 
@@ -106,8 +111,7 @@ export class Channel extends Duplex {
   divert(sink: Writable): void {
     const buffered = super.read() as Buffer | null;
     this.sink = sink;
-    if (buffered !== null) sink.write(buffered);
-    sink.on('drain', () => this.carrier.consumed(this));
+    if (buffered !== null) sink.write(buffered, this.sinkTook);
     sink.once('finish', () => this.carrier.consumed(this));
     const gone = (err?: Error): void => {
       if (!sink.writableFinished && !this.destroyed) this.destroy(err ?? new Error('the local end closed'));
@@ -181,7 +185,7 @@ export class Channel extends Duplex {
     if (this.in.received - this.consumedOffset > this.out.capacity + fresh.length) {
       throw new GrittyError('bad-message', `channel ${this.id}: the peer sent past its window`);
     }
-    if (this.sink !== undefined) this.sink.write(fresh);
+    if (this.sink !== undefined) this.sink.write(fresh, this.sinkTook);
     else this.push(fresh);
     // a flowing reader with nothing buffered gets the data inside push(), never through read()
     this.carrier.consumed(this);
