@@ -103,9 +103,9 @@ describe('splice over mux channels', () => {
   test('a target that stops reading holds the sender: a byte counts as consumed only once it has left the socket’s queue, and the app is read only while the window has room', async () => {
     const w = await world((socket) => socket.pause());
     let largestQueue = 0;
-    const write = w.laptopSocket.write.bind(w.laptopSocket) as (chunk: Buffer) => boolean;
-    w.laptopSocket.write = ((chunk: Buffer) => {
-      const ok = write(chunk);
+    const write = w.laptopSocket.write.bind(w.laptopSocket) as (...args: unknown[]) => boolean;
+    w.laptopSocket.write = ((...args: unknown[]) => {
+      const ok = write(...args);
       largestQueue = Math.max(largestQueue, w.laptopSocket.writableLength);
       return ok;
     }) as typeof w.laptopSocket.write;
