@@ -20,7 +20,10 @@ export async function splice(local: Duplex, channel: Duplex, reads?: SocketReads
     return;
   }
   channel.divert(local);
-  await Promise.allSettled([feed(local, channel, reads), finished(local, { readable: false })]);
+  const done = Promise.allSettled([feed(local, channel, reads), finished(local, { readable: false })]);
+  // the connection failed while its channel was being opened: its 'close' has been and gone
+  if (local.destroyed) channel.destroy(new Error('the local end closed before its channel opened'));
+  await done;
 }
 
 /** Every socket made with `SocketReads` reads into this one buffer: each read is taken (copied) before its callback returns. */

@@ -75,16 +75,19 @@ async function world(onTarget: (socket: Socket) => void = () => {}): Promise<Wor
   carry(pair.a, session);
   carry(pair.b, laptop);
 
+  let sessionChannel: Channel | undefined;
   const appServer = await tcpServer((socket) => {
-    void session.open('lf-conn', {}).then((channel) => void splice(socket, channel));
+    void session.open('lf-conn', {}).then((channel) => {
+      sessionChannel = channel as Channel;
+      void splice(socket, channel);
+    });
   });
   cleanups.push(() => appServer.close());
   const app = await connect(appServer.port);
   app.on('error', () => {});
   cleanups.push(() => void app.destroy());
-  await waitFor(() => laptopEnd !== undefined && target !== undefined && session.size === 1, { what: 'the forwarded connection to be set up' });
-  const sessionChannel = [...(session as unknown as { channels: Map<number, Channel> }).channels.values()][0]!;
-  return { session, laptop, app, target: target!, sessionChannel, laptopChannel: laptopEnd!.channel, laptopSocket: laptopEnd!.socket };
+  await waitFor(() => laptopEnd !== undefined && target !== undefined && sessionChannel !== undefined, { what: 'the forwarded connection to be set up' });
+  return { session, laptop, app, target: target!, sessionChannel: sessionChannel!, laptopChannel: laptopEnd!.channel, laptopSocket: laptopEnd!.socket };
 }
 
 describe('splice over mux channels', () => {
@@ -153,6 +156,28 @@ describe('splice over mux channels', () => {
     second.app.resetAndDestroy();
     await targetEnded;
     await waitFor(() => second.session.size === 0 && second.laptop.size === 0, { what: 'both muxes to forget the channel' });
+  });
+});
+
+describe('splice of a connection that failed first', () => {
+  test('a socket closed while its channel was being opened closes the channel on both sides', async () => {
+    const laptop = new ChannelMux('laptop', async () => (stream) => void stream.on('error', () => {}).resume());
+    const session = new ChannelMux('session', () => Promise.reject(new Error('nothing to accept here')));
+    const pair = await linkPair();
+    cleanups.push(() => pair.close());
+    carry(pair.a, session);
+    carry(pair.b, laptop);
+    let accepted: Socket | undefined;
+    const server = await tcpServer((socket) => (accepted = socket));
+    cleanups.push(() => server.close());
+    const app = await connect(server.port);
+    cleanups.push(() => void app.destroy());
+    await waitFor(() => accepted !== undefined);
+    const channel = await session.open('lf-conn', {});
+    accepted!.destroy();
+    await new Promise((resolve) => accepted!.once('close', resolve));
+    void splice(accepted!, channel);
+    await waitFor(() => session.size === 0 && laptop.size === 0, { what: 'both muxes to forget the channel' });
   });
 });
 
