@@ -1,4 +1,4 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type OnReadOpts, type Server, type Socket } from 'node:net';
 import { GrittyError } from '../relay/errors.js';
 import type { Port } from './params.js';
 
@@ -30,10 +30,10 @@ export async function listenLoopback(host: LoopbackHost, port: Port, where: stri
   return server;
 }
 
-/** Connects to host:port on this machine's loopback; rejects with the system's error. */
-export function connectLoopback(host: LoopbackHost, port: Port): Promise<Socket> {
+/** Connects to host:port on this machine's loopback; rejects with the system's error. `onread`: net's, for reads into a reused buffer. */
+export function connectLoopback(host: LoopbackHost, port: Port, onread?: OnReadOpts): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ host, port, allowHalfOpen: true });
+    const socket = createConnection({ host, port, allowHalfOpen: true, onread });
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)));
     socket.once('error', reject);
     socket.once('connect', () => {

@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream';
+import { Duplex, type Writable } from 'node:stream';
 import { GrittyError } from './errors.js';
 import type { Scalar } from './schema.js';
 import { ReceiveCursor, SendWindow } from './send-window.js';
@@ -47,6 +47,15 @@ export class Channel extends Duplex {
   /** Consumed offset (and end) last reported to the peer. */
   reported = { offset: 0, eof: false };
   private blockedWrite: (() => void) | undefined;
+  /** Told once when the window has room again after `sendNow` filled it. */
+  private spaceWaiter: (() => void) | undefined;
+  /** Where arriving data goes instead of the readable side, once `divert` named it. */
+  private sink: Writable | undefined;
+  /**
+   * A sink's write done: its bytes left the queue, an acknowledgement may be due. One
+   * function for every write, so Node batches the callbacks of writes done at once.
+   */
+  private readonly sinkTook = (): void => this.carrier.consumed(this);
   private finalCallback: (() => void) | undefined;
   private closedByPeer = false;
 
@@ -64,13 +73,55 @@ export class Channel extends Duplex {
     this.once('end', () => carrier.consumed(this));
   }
 
-  /** Bytes of the peer's stream that the reader has taken. */
+  /** Bytes of the peer's stream that the reader has taken (a sink: that left its write queue). */
   get consumedOffset(): number {
-    return this.in.received - this.readableLength;
+    return this.in.received - this.readableLength - (this.sink?.writableLength ?? 0);
   }
 
   get eofConsumed(): boolean {
-    return this.readableEnded;
+    return this.readableEnded && (this.sink === undefined || this.sink.writableFinished);
+  }
+
+  /**
+   * Sends `data` (copied: the caller may reuse it) without the writable side's queue,
+   * for a producer that handles backpressure itself. Returns whether the window has
+   * room left; once it has not, `whenSpace` says when it has again. Not to be mixed
+   * with write() on the same channel, whose queued bytes it would overtake.
+   */
+  sendNow(data: Buffer): boolean {
+    this.out.push(data);
+    this.carrier.wake();
+    return this.out.space > 0;
+  }
+
+  /** Calls `callback` once the window has room again (at once if it has). */
+  whenSpace(callback: () => void): void {
+    if (this.out.space > 0) callback();
+    else this.spaceWaiter = callback;
+  }
+
+  /**
+   * Writes what arrives straight to `sink` from now on (and what is buffered now
+   * first), instead of through the readable side and a pipe: one stream hop less per
+   * chunk. A byte counts as consumed once it has left the sink's write queue, so the
+   * peer's window still bounds what the sink holds. The sink is ended after the
+   * peer's end, and destroyed when the channel fails or closes before that end; a
+   * sink that fails or closes first destroys the channel.
+   */
+  divert(sink: Writable): void {
+    const buffered = super.read() as Buffer | null;
+    this.sink = sink;
+    if (buffered !== null) sink.write(buffered, this.sinkTook);
+    sink.once('finish', () => this.carrier.consumed(this));
+    const gone = (err?: Error): void => {
+      if (!sink.writableFinished && !this.destroyed) this.destroy(err ?? new Error('the local end closed'));
+    };
+    sink.once('error', gone);
+    sink.once('close', () => gone());
+    // the readable side carries no data now, only its end: flowing, it ends once the peer's end came
+    this.resume();
+    if (this.eofIn !== undefined) sink.end();
+    this.carrier.consumed(this);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -101,7 +152,10 @@ export class Channel extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (!this.closedByPeer) this.carrier.closedHere(this, error?.message);
     this.blockedWrite = undefined;
+    this.spaceWaiter = undefined;
     this.finalCallback = undefined;
+    // after the peer's end the sink is left to write out what it holds
+    if (this.sink !== undefined && (error !== null || this.eofIn === undefined)) this.sink.destroy(error ?? undefined);
     callback(error);
   }
 
@@ -114,11 +168,11 @@ export class Channel extends Duplex {
       this.finalCallback = undefined;
       done?.();
     }
-    if (this.blockedWrite !== undefined && this.out.space > 0) {
-      const resume = this.blockedWrite;
-      this.blockedWrite = undefined;
-      resume();
-    }
+    if (this.out.space <= 0) return;
+    const waiters = [this.blockedWrite, this.spaceWaiter];
+    this.blockedWrite = undefined;
+    this.spaceWaiter = undefined;
+    for (const resume of waiters) resume?.();
   }
 
   /** Data from the peer; a resend of what arrived before is dropped. */
@@ -131,7 +185,8 @@ export class Channel extends Duplex {
     if (this.in.received - this.consumedOffset > this.out.capacity + fresh.length) {
       throw new GrittyError('bad-message', `channel ${this.id}: the peer sent past its window`);
     }
-    this.push(fresh);
+    if (this.sink !== undefined) this.sink.write(fresh, this.sinkTook);
+    else this.push(fresh);
     // a flowing reader with nothing buffered gets the data inside push(), never through read()
     this.carrier.consumed(this);
   }
@@ -143,7 +198,9 @@ export class Channel extends Duplex {
       throw new GrittyError('bad-message', `channel ${this.id}: end of stream at ${offset}, but ${this.in.received} bytes arrived`);
     }
     this.eofIn = offset;
-    if (!this.destroyed) this.push(null);
+    if (this.destroyed) return;
+    this.push(null);
+    this.sink?.end();
   }
 
   /** The peer closed the channel: with a reason it failed, without one it just ended. */

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import { Writable, type Duplex } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHANNEL_WINDOW_BYTES, ChannelMux, TYPING_IN_FLIGHT_BYTES, type ChannelAcceptor, type ChannelLink } from '../../src/relay/channel-mux.js';
+import type { Channel } from '../../src/relay/channel.js';
 import type { Connection } from '../../src/relay/connection.js';
 import { isGrittyError } from '../../src/relay/errors.js';
 import type { Message } from '../../src/relay/messages.js';
@@ -291,5 +292,74 @@ describe('ChannelMux over a link that loses frames', () => {
     for (const msg of s.sent.splice(0)) laptop.handle(msg);
     await new Promise((resolve) => setImmediate(resolve));
     expect(dataBytes(l.sent)).toBe(TYPING_IN_FLIGHT_BYTES);
+  });
+
+  /** A sink that takes writes but completes them only when the test says so. */
+  function heldSink(): { sink: Writable; got: string[]; complete(): void } {
+    const got: string[] = [];
+    const pending: (() => void)[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        got.push(chunk.toString('latin1'));
+        pending.push(callback);
+      },
+    });
+    return { sink, got, complete: () => pending.splice(0).forEach((done) => done()) };
+  }
+
+  test('a diverted channel writes to its sink what came before, then what comes after, and acknowledges bytes only once the sink has taken them', async () => {
+    let channel: Channel | undefined;
+    const session = new ChannelMux('session', async () => (stream) => void (channel = stream as Channel));
+    const laptop = new ChannelMux('laptop', echo);
+    const [s, l] = [handLink(), handLink()];
+    session.attachLink(s.link);
+    laptop.attachLink(l.link);
+    const opening = laptop.open('sink', {});
+    await deliver(l.sent, session);
+    await deliver(s.sent, laptop);
+    const stream = await opening;
+
+    stream.write('early');
+    await deliver(l.sent, session);
+    const { sink, got, complete } = heldSink();
+    channel!.divert(sink);
+    stream.write('late');
+    await deliver(l.sent, session);
+    // 'late' waits in the sink's queue behind 'early'
+    expect(got).toEqual(['early']);
+    expect(session.takeAcks()).toBeUndefined();
+    complete();
+    await waitFor(() => got.length === 2);
+    expect(got).toEqual(['early', 'late']);
+    complete();
+    await waitFor(() => s.sent.some((msg) => msg.type === 'ack' && msg.channels?.some((ack) => ack.offset === 9)), {
+      what: 'an acknowledgement of the 9 bytes the sink took, with nothing more arriving',
+    });
+
+    // the peer's end ends the sink, and is acknowledged once the sink has finished
+    stream.end();
+    await deliver(l.sent, session);
+    await waitFor(() => sink.writableFinished);
+    await waitFor(() => s.sent.some((msg) => msg.type === 'ack' && msg.channels?.some((ack) => ack.eof === true)), { what: 'the end acknowledged' });
+  });
+
+  test('sendNow says when the window is full, and whenSpace when acknowledgements have freed it', async () => {
+    const session = new ChannelMux('session', echo);
+    const laptop = new ChannelMux('laptop', async () => (stream) => void stream.resume());
+    const [s, l] = [handLink(), handLink()];
+    session.attachLink(s.link);
+    laptop.attachLink(l.link);
+    const opening = session.open('sink', {});
+    await deliver(s.sent, laptop);
+    await deliver(l.sent, session);
+    const source = (await opening) as Channel;
+    expect(source.sendNow(Buffer.alloc(CHANNEL_WINDOW_BYTES / 2))).toBe(true);
+    expect(source.sendNow(Buffer.alloc(CHANNEL_WINDOW_BYTES / 2))).toBe(false);
+    let freed = false;
+    source.whenSpace(() => (freed = true));
+    expect(freed).toBe(false);
+    await deliver(s.sent, laptop);
+    await deliver(l.sent, session);
+    expect(freed).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { printable } from '../../relay/printable.js';
 import { closeServer, connectLoopback, listenLoopback } from '../loopback.js';
 import { port, readParams, refuse } from '../params.js';
 import type { ChannelAcceptor, OpenChannel } from '../seam.js';
-import { splice } from '../splice.js';
+import { SocketReads, splice } from '../splice.js';
 import type { ForwardSpec } from './spec.js';
 
 /**
@@ -55,9 +55,10 @@ export async function startLocalForward(options: LocalForwardOptions): Promise<L
 export function lfConnAcceptor(): ChannelAcceptor {
   return async (params) => {
     const { target } = readParams(params, { target: port() });
-    const socket = await connectLoopback('127.0.0.1', target).catch((err: Error) => {
+    const reads = new SocketReads();
+    const socket = await connectLoopback('127.0.0.1', target, reads.onread).catch((err: Error) => {
       throw refuse(`nothing accepts connections on the laptop's 127.0.0.1:${target} (${err.message})`, err);
     });
-    return (channel) => void splice(socket, channel);
+    return (channel) => void splice(socket, channel, reads);
   };
 }

@@ -5,7 +5,7 @@ import { printable } from '../../relay/printable.js';
 import { closeServer, connectLoopback, listenLoopback } from '../loopback.js';
 import { port, readParams, refuse, type Port } from '../params.js';
 import type { ChannelAcceptor, OpenChannel } from '../seam.js';
-import { splice } from '../splice.js';
+import { SocketReads, splice } from '../splice.js';
 import type { ForwardSpec } from './spec.js';
 
 /**
@@ -121,12 +121,13 @@ export function rfConnAcceptor(targets: RemoteForwardTargets): ChannelAcceptor {
   return async (params) => {
     const { target } = readParams(params, { target: port() });
     if (!targets.has(target)) throw refuse(`no gritty rf to port ${target} is running in this session`);
-    const socket = await connectLoopback('127.0.0.1', target).catch((err: Error) => {
+    const reads = new SocketReads();
+    const socket = await connectLoopback('127.0.0.1', target, reads.onread).catch((err: Error) => {
       const refusal = refuse(`nothing accepts connections on the session host's 127.0.0.1:${target} (${err.message}); start the server there first`, err);
       targets.refused(target, refusal.message);
       throw refusal;
     });
-    return (channel) => void splice(socket, channel);
+    return (channel) => void splice(socket, channel, reads);
   };
 }
 
