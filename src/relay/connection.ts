@@ -6,6 +6,7 @@ import { GrittyError, isGrittyError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './frame.js';
 import { MAX_ERROR_CHARS, type Message, type MessageOf, type MessageType } from './messages.js';
 import { outputFrameParts } from './output-frame.js';
+import { takeOverReads } from './own-reads.js';
 import { validate } from './validate.js';
 
 export type MessageHandler = (msg: Message) => void;
@@ -52,6 +53,20 @@ export class DirectReads {
   bind(take: (chunk: Buffer) => void): void {
     this.take = take;
   }
+}
+
+/**
+ * A Connection on a socket a server accepted, which must have been made with
+ * `pauseOnConnect` (nothing read yet): its reads go to the Connection directly, as an
+ * attached client's do, when Node lets its handle be taken over (own-reads.ts), and
+ * through the socket's stream otherwise. Such a connection cannot be released.
+ */
+export function acceptedConnection(socket: Socket): Connection {
+  const direct = new DirectReads();
+  const own = takeOverReads(socket, direct.onread, { allowHalfOpen: socket.allowHalfOpen });
+  if (own !== undefined) return new Connection(own, direct);
+  socket.resume();
+  return new Connection(socket);
 }
 
 /**
