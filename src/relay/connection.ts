@@ -31,6 +31,13 @@ const ONE_BUFFER_MAX_BYTES = 4 * 1024;
 const DIRECT_READ_BYTES = 64 * 1024;
 
 /**
+ * One for every direct-read socket of the process: a read's callback copies its bytes
+ * out before it returns, and the event loop runs one callback at a time. A buffer per
+ * connection cost the daemon ~15 KiB of RSS per connection it had ever accepted.
+ */
+let sharedReadBuffer: Buffer | undefined;
+
+/**
  * Reads of a socket delivered straight to its Connection: pass `onread` where the
  * socket is made (net.createConnection), then this to the Connection. Each read lands
  * in one reused buffer and reaches the decoder as a copy of its own (frames and their
@@ -40,7 +47,7 @@ const DIRECT_READ_BYTES = 64 * 1024;
  */
 export class DirectReads {
   private take: ((chunk: Buffer) => void) | undefined;
-  private readonly buffer = Buffer.allocUnsafe(DIRECT_READ_BYTES);
+  private readonly buffer = (sharedReadBuffer ??= Buffer.allocUnsafe(DIRECT_READ_BYTES));
   readonly onread: OnReadOpts = {
     buffer: this.buffer,
     callback: (n) => {
