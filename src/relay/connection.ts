@@ -6,6 +6,7 @@ import { GrittyError, isGrittyError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './frame.js';
 import { MAX_ERROR_CHARS, type Message, type MessageOf, type MessageType } from './messages.js';
 import { outputFrameParts } from './output-frame.js';
+import { takeOverReads } from './own-reads.js';
 import { validate } from './validate.js';
 
 export type MessageHandler = (msg: Message) => void;
@@ -30,6 +31,13 @@ const ONE_BUFFER_MAX_BYTES = 4 * 1024;
 const DIRECT_READ_BYTES = 64 * 1024;
 
 /**
+ * One for every direct-read socket of the process: a read's callback copies its bytes
+ * out before it returns, and the event loop runs one callback at a time. A buffer per
+ * connection cost the daemon ~15 KiB of RSS per connection it had ever accepted.
+ */
+let sharedReadBuffer: Buffer | undefined;
+
+/**
  * Reads of a socket delivered straight to its Connection: pass `onread` where the
  * socket is made (net.createConnection), then this to the Connection. Each read lands
  * in one reused buffer and reaches the decoder as a copy of its own (frames and their
@@ -39,7 +47,7 @@ const DIRECT_READ_BYTES = 64 * 1024;
  */
 export class DirectReads {
   private take: ((chunk: Buffer) => void) | undefined;
-  private readonly buffer = Buffer.allocUnsafe(DIRECT_READ_BYTES);
+  private readonly buffer = (sharedReadBuffer ??= Buffer.allocUnsafe(DIRECT_READ_BYTES));
   readonly onread: OnReadOpts = {
     buffer: this.buffer,
     callback: (n) => {
@@ -52,6 +60,20 @@ export class DirectReads {
   bind(take: (chunk: Buffer) => void): void {
     this.take = take;
   }
+}
+
+/**
+ * A Connection on a socket a server accepted, which must have been made with
+ * `pauseOnConnect` (nothing read yet): its reads go to the Connection directly, as an
+ * attached client's do, when Node lets its handle be taken over (own-reads.ts), and
+ * through the socket's stream otherwise. Such a connection cannot be released.
+ */
+export function acceptedConnection(socket: Socket): Connection {
+  const direct = new DirectReads();
+  const own = takeOverReads(socket, direct.onread, { allowHalfOpen: socket.allowHalfOpen });
+  if (own !== undefined) return new Connection(own, direct);
+  socket.resume();
+  return new Connection(socket);
 }
 
 /**

@@ -66,16 +66,21 @@ export function socketAlive(path: string, timeoutMs = 1000): Promise<boolean> {
  * happen under the path's lock, so two daemons started together cannot both find the
  * socket stale and the second unlink the first one's fresh socket.
  */
-export async function listenPrivate(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
+export async function listenPrivate(path: string, onConnection: (socket: Socket) => void, options: ListenOptions = {}): Promise<Server> {
   const lock = await acquireLock(`${path}.lock`);
   try {
-    return await replaceAndListen(path, onConnection);
+    return await replaceAndListen(path, onConnection, options);
   } finally {
     lock.release();
   }
 }
 
-async function replaceAndListen(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
+export interface ListenOptions {
+  /** Accepted sockets start paused, nothing read yet: for acceptedConnection() in connection.ts. */
+  pauseOnConnect?: boolean;
+}
+
+async function replaceAndListen(path: string, onConnection: (socket: Socket) => void, options: ListenOptions): Promise<Server> {
   try {
     checkSocketPath(path);
     lstatSync(path);
@@ -84,7 +89,7 @@ async function replaceAndListen(path: string, onConnection: (socket: Socket) => 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const server = createServer({ allowHalfOpen: true }, onConnection);
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect === true }, onConnection);
   // 0177, not 077: the socket is born 0600, so no client ever sees it before the chmod below
   const previous = process.umask(0o177);
   try {

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { RemoteForwardTargets } from '../forward/port/rf.js';
 import { sessionForwarding } from '../forward/session.js';
-import { Connection } from '../relay/connection.js';
+import { acceptedConnection, type Connection } from '../relay/connection.js';
 import { GrittyError, assertNever, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
 import { sessionSocketPaths } from '../relay/paths.js';
@@ -73,6 +73,7 @@ export class Daemon implements DaemonContext {
   async listen(): Promise<void> {
     ensurePrivateDir(this.options.socketDir);
     this.listener = await this.keeper.listen(this.options.ctlSocket, (socket) => this.onConnection(socket), {
+      pauseOnConnect: true,
       // unreachable, the daemon would hold its sessions where no one can ever attach
       onLost: (reason) => {
         this.log.error(`${reason}; no client can reach this server any more, so it ends its sessions and exits`);
@@ -151,7 +152,7 @@ export class Daemon implements DaemonContext {
   }
 
   private onConnection(socket: Socket): void {
-    const conn = new Connection(socket);
+    const conn = acceptedConnection(socket);
     void this.serve(conn).catch((err: unknown) => {
       if (isGrittyError(err)) {
         this.log.debug(`request refused: ${err.code}: ${err.message}`);

@@ -1,6 +1,8 @@
 import { readSync } from 'node:fs';
+import type { OnReadOpts, Socket } from 'node:net';
 import { basename } from 'node:path';
 import * as nodePty from 'node-pty';
+import { takeOverReads } from '../relay/own-reads.js';
 import { processAlive } from '../relay/process-identity.js';
 import { PtyWriter } from './pty-writer.js';
 
@@ -77,23 +79,26 @@ export function spawnPty(options: PtyOptions): SpawnResult {
   } catch (err) {
     return { ok: false, error: `cannot start ${options.file}: ${(err as Error).message}` };
   }
-  // node-pty's UnixTerminal has a master `fd` and a read `_socket` its typings leave out;
-  // the writer stops when that socket closes the fd, before the number can be reused
-  const unix = proc as unknown as { fd: number; _socket: { once(event: 'close', listener: () => void): void } };
+  // node-pty's UnixTerminal has a master `fd` and a read `_socket` its typings leave out
+  const unix = proc as unknown as { fd: number; _socket: Socket };
   const writer = new PtyWriter(unix.fd);
-  unix._socket.once('close', () => writer.close());
+  let listener: ((data: Buffer) => void) | undefined;
+  const reads = readOutput(unix, options.drainFloods === true, (data) => listener?.(data));
+  // the writer stops when the reader closes the fd, before the number can be reused
+  reads.socket.once('close', () => writer.close());
   let exitPoll: NodeJS.Timeout | undefined;
   let gone = false;
   const resume = (): void => {
     if (exitPoll === undefined) return;
     clearInterval(exitPoll);
     exitPoll = undefined;
-    proc.resume();
+    reads.socket.resume();
   };
   const pty: Pty = {
     pid: proc.pid,
-    onData: (listener) => {
-      proc.onData((data) => listener(options.drainFloods === true ? drainFlood(unix.fd, data as unknown as Buffer) : (data as unknown as Buffer)));
+    onData: (onData) => {
+      listener = onData;
+      reads.start();
     },
     onExit: (listener) => {
       proc.onExit(({ exitCode, signal }) => listener({ code: exitCode, signal: signal === 0 ? undefined : signal }));
@@ -126,7 +131,7 @@ export function spawnPty(options: PtyOptions): SpawnResult {
     },
     pause: () => {
       if (exitPoll !== undefined || gone) return;
-      proc.pause();
+      reads.socket.pause();
       exitPoll = setInterval(() => {
         gone = !processAlive(proc.pid);
         if (gone) resume();
@@ -143,32 +148,71 @@ export function spawnPty(options: PtyOptions): SpawnResult {
 }
 
 /**
- * Shared by every session and reused: the event loop runs one listener at a time, and a
- * fresh 64 KiB per chunk cost more in page faults than the drain saved (measured: 920
- * against 340 ms of CPU for 32 MiB).
+ * Shared by every session and reused: the event loop runs one read callback at a time,
+ * and fresh memory per read cost more in page faults than the read itself (measured:
+ * a fresh 64 KiB per drained chunk, 920 against 340 ms of CPU for 32 MiB).
  */
-let drainBuffer: Buffer | undefined;
+let readBuffer: Buffer | undefined;
+
+interface OutputReads {
+  /** The socket that reads the master: its pause and resume stop and restart reading; it closes the fd. */
+  readonly socket: Socket;
+  start(): void;
+}
 
 /**
- * After a full read, reads on from the (non-blocking) master while the kernel keeps
- * handing over full buffers, up to DRAIN_BYTES. A short read means the program has
- * been caught up with; an error (EAGAIN, or EIO once the program is gone) stops the
- * drain and is left for node-pty's own next read to see.
+ * Reads the master into the shared buffer through node-pty's own handle, taken over
+ * (own-reads.ts): no Readable and no fresh buffer per read, so a keystroke's echo and a
+ * flood's first read cost one callback. node-pty keeps spawn, resize and exit: its read
+ * stream is left without a handle and is destroyed when the reader closes (EIO once the
+ * program and every holder of the terminal are gone), which is what it waits for before
+ * it reports the exit; when node-pty gives up waiting (200 ms after the exit) and
+ * destroys its stream, the reader goes with it, as node-pty's own stream did.
+ * Where the handle cannot be taken over, node-pty's stream is read as it is.
  */
-function drainFlood(fd: number, first: Buffer): Buffer {
-  if (first.length < FULL_PTY_READ_BYTES || first.length >= DRAIN_BYTES) return first;
-  drainBuffer ??= Buffer.allocUnsafe(DRAIN_BYTES);
-  const chunk = drainBuffer;
-  let length = first.copy(chunk);
-  while (length < DRAIN_BYTES) {
-    let n: number;
-    try {
-      n = readSync(fd, chunk, length, DRAIN_BYTES - length, null);
-    } catch {
-      break;
+function readOutput(unix: { fd: number; _socket: Socket }, drainFloods: boolean, deliver: (data: Buffer) => void): OutputReads {
+  readBuffer ??= Buffer.allocUnsafe(DRAIN_BYTES);
+  const buffer = readBuffer;
+  const chunkOf = (length: number): Buffer => (drainFloods ? drainFlood(unix.fd, buffer, length) : Buffer.from(buffer.subarray(0, length)));
+  const onread: OnReadOpts = {
+    buffer,
+    callback: (length) => {
+      deliver(chunkOf(length));
+      return true;
+    },
+  };
+  const own = takeOverReads(unix._socket, onread);
+  if (own === undefined) {
+    return {
+      socket: unix._socket,
+      start: () => unix._socket.on('data', (data: Buffer) => deliver(chunkOf(data.copy(buffer)))),
+    };
+  }
+  // EIO at exit, or a read error: either way the program's output has ended, and the close that follows reports it
+  own.on('error', () => undefined);
+  return { socket: own, start: () => own.resume() };
+}
+
+/**
+ * After a full read (its `length` bytes at the start of `chunk`), reads on from the
+ * (non-blocking) master while the kernel keeps handing over full buffers, up to
+ * DRAIN_BYTES. A short read means the program has been caught up with; an error
+ * (EAGAIN, or EIO once the program is gone) stops the drain and is left for the next
+ * read to see.
+ */
+function drainFlood(fd: number, chunk: Buffer, first: number): Buffer {
+  let length = first;
+  if (length >= FULL_PTY_READ_BYTES) {
+    while (length < DRAIN_BYTES) {
+      let n: number;
+      try {
+        n = readSync(fd, chunk, length, DRAIN_BYTES - length, null);
+      } catch {
+        break;
+      }
+      length += n;
+      if (n < FULL_PTY_READ_BYTES) break;
     }
-    length += n;
-    if (n < FULL_PTY_READ_BYTES) break;
   }
   return chunk.subarray(0, length);
 }

@@ -2,7 +2,7 @@ import { lstatSync, type Stats } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '../relay/log.js';
-import { ensurePrivateDir, listenPrivate } from '../relay/secure-socket.js';
+import { ensurePrivateDir, listenPrivate, type ListenOptions } from '../relay/secure-socket.js';
 
 /**
  * How often every kept socket is checked: a few seconds, so that a socket dir deleted
@@ -18,7 +18,7 @@ export interface KeptListener {
   close(): void;
 }
 
-export interface KeepOptions {
+export interface KeepOptions extends ListenOptions {
   /** The socket could not be bound again; it no longer listens. */
   onLost: (reason: string) => void;
 }
@@ -56,7 +56,7 @@ export class SocketKeeper {
 
   /** Listens on `path` (its dir must be private already) and keeps it there. */
   async listen(path: string, onConnection: (socket: Socket) => void, options: KeepOptions): Promise<KeptListener> {
-    const server = await listenPrivate(path, onConnection);
+    const server = await listenPrivate(path, onConnection, options);
     const entry: Entry = { path, onConnection, options, server, identity: identityOf(lstatSync(path)), closed: false };
     this.entries.add(entry);
     return {
@@ -94,7 +94,7 @@ export class SocketKeeper {
     this.log.warn(`${entry.path} was deleted; binding it again`);
     try {
       ensurePrivateDir(dirname(entry.path));
-      const server = await listenPrivate(entry.path, entry.onConnection);
+      const server = await listenPrivate(entry.path, entry.onConnection, entry.options);
       if (entry.closed) {
         server.close();
         return;

@@ -84,3 +84,7 @@ test('a connection with direct reads refuses to hand its socket on as a plain st
   const { conn } = await pair();
   expect(() => conn.release()).toThrow(/direct reads/);
 });
+
+test('every direct-read socket reads into one buffer: a connection costs no 64 KiB of its own', () => {
+  expect(new DirectReads().onread.buffer).toBe(new DirectReads().onread.buffer);
+});

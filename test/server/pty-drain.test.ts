@@ -45,3 +45,18 @@ test('a flood drained in large chunks arrives byte for byte and in order', { tim
   // node-pty alone hands over one read, ~4 KiB (seen: up to 12 KiB, three reads at once)
   expect(largest).toBeGreaterThan(32 * 1024);
 });
+
+test('reads land in one reused buffer, not in fresh memory each', async () => {
+  const spawned = spawnPty({ file: 'sh', args: ['-c', 'stty -echo; exec cat'], cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm' }, cols: 80, rows: 24, drainFloods: true });
+  if (!spawned.ok) throw new Error(spawned.error);
+  pty = spawned.pty;
+  const reads: { text: string; memory: ArrayBufferLike }[] = [];
+  pty.onData((data) => reads.push({ text: data.toString('latin1'), memory: data.buffer }));
+  pty.write(Buffer.from('first\n'));
+  await waitFor(() => reads.some((r) => r.text.includes('first')), { what: 'the first line' });
+  pty.write(Buffer.from('second\n'));
+  await waitFor(() => reads.some((r) => r.text.includes('second')), { what: 'the second line' });
+  const first = reads.find((r) => r.text.includes('first'))!;
+  const second = reads.find((r) => r.text.includes('second'))!;
+  expect(second.memory).toBe(first.memory);
+});
