@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
-import { Connection, DirectReads } from '../relay/connection.js';
+import { Connection } from '../relay/connection.js';
 import { GrittyError } from '../relay/errors.js';
 import type { ReusedReads } from '../relay/reused-reads.js';
+import { SocketReads } from '../relay/socket-reads.js';
 import { CLIENT_CAPABILITIES, PROTOCOL_VERSION, type MessageOf } from '../relay/messages.js';
 import { checkPrivateDir, checkSocketPath } from '../relay/secure-socket.js';
 
@@ -28,7 +29,7 @@ export interface DaemonLink {
  */
 export function connectSocket(path: string, options: { directReads?: boolean; reusedReads?: ReusedReads } = {}): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const direct = options.directReads === true ? new DirectReads() : undefined;
+    const direct = options.directReads === true ? new SocketReads() : undefined;
     const socket = createConnection({ path, onread: direct?.onread ?? options.reusedReads?.onread });
     options.reusedReads?.attach(socket);
     socket.once('connect', () => {

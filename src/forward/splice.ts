@@ -1,7 +1,7 @@
-import type { OnReadOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { Channel } from '../relay/channel.js';
+import type { SocketReads } from '../relay/socket-reads.js';
 
 /**
  * Joins a local socket and a channel stream both ways with backpressure: a stalled
@@ -24,39 +24,6 @@ export async function splice(local: Duplex, channel: Duplex, reads?: SocketReads
   // the connection failed while its channel was being opened: its 'close' has been and gone
   if (local.destroyed) channel.destroy(new Error('the local end closed before its channel opened'));
   await done;
-}
-
-/** Every socket made with `SocketReads` reads into this one buffer: each read is taken (copied) before its callback returns. */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * Reads of a socket we connect, into one reused buffer instead of a fresh allocation
- * per read (touching new memory is most of a read's cost here: docs/PERFORMANCE-NOTES.md).
- * Pass `onread` where the socket is made and the same object to `splice`; until then
- * the socket's first reads are kept (copied) and it stops reading. Such a socket emits
- * no 'data', so only `splice` may read it.
- */
-export class SocketReads {
-  private take: ((data: Buffer) => void) | undefined;
-  private readonly early: Buffer[] = [];
-  readonly onread: OnReadOpts = {
-    buffer: SHARED_READ_BUFFER,
-    callback: (n) => {
-      const data = SHARED_READ_BUFFER.subarray(0, n);
-      if (this.take !== undefined) {
-        this.take(data);
-        return true;
-      }
-      this.early.push(Buffer.from(data));
-      return false;
-    },
-  };
-
-  /** From now on each read goes to `take`, to be consumed before it returns; what came before goes first. */
-  bind(take: (data: Buffer) => void): void {
-    this.take = take;
-    for (const data of this.early.splice(0)) take(data);
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { OnReadOpts, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { MAX_CH_DATA_HEAD_BYTES, writeChDataHead } from './ch-data-frame.js';
 import { decode, encode } from './codec.js';
 import { readDataFrame } from './data-frame.js';
@@ -6,6 +6,7 @@ import { GrittyError, isGrittyError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './frame.js';
 import { MAX_ERROR_CHARS, type Message, type MessageOf, type MessageType } from './messages.js';
 import { outputFrameParts } from './output-frame.js';
+import { SocketReads } from './socket-reads.js';
 import { takeOverReads } from './own-reads.js';
 import { validate } from './validate.js';
 
@@ -27,41 +28,6 @@ const BULK_LOW_WATER_BYTES = 64 * 1024;
  */
 const ONE_BUFFER_MAX_BYTES = 4 * 1024;
 
-/** The buffer a socket with direct reads reads into: libuv's own read size. */
-const DIRECT_READ_BYTES = 64 * 1024;
-
-/**
- * One for every direct-read socket of the process: a read's callback copies its bytes
- * out before it returns, and the event loop runs one callback at a time. A buffer per
- * connection cost the daemon ~15 KiB of RSS per connection it had ever accepted.
- */
-let sharedReadBuffer: Buffer | undefined;
-
-/**
- * Reads of a socket delivered straight to its Connection: pass `onread` where the
- * socket is made (net.createConnection), then this to the Connection. Each read lands
- * in one reused buffer and reaches the decoder as a copy of its own (frames and their
- * data may outlive the read), with no Readable stream in between: its push, emit and
- * nextTick per read were a tenth of the attached client's CPU per keystroke. Such a
- * connection cannot be released to a plain stream: its socket emits no 'data'.
- */
-export class DirectReads {
-  private take: ((chunk: Buffer) => void) | undefined;
-  private readonly buffer = (sharedReadBuffer ??= Buffer.allocUnsafe(DIRECT_READ_BYTES));
-  readonly onread: OnReadOpts = {
-    buffer: this.buffer,
-    callback: (n) => {
-      this.take?.(Buffer.from(this.buffer.subarray(0, n)));
-      return true;
-    },
-  };
-
-  /** Called by the Connection built on the socket. */
-  bind(take: (chunk: Buffer) => void): void {
-    this.take = take;
-  }
-}
-
 /**
  * A Connection on a socket a server accepted, which must have been made with
  * `pauseOnConnect` (nothing read yet): its reads go to the Connection directly, as an
@@ -69,9 +35,9 @@ export class DirectReads {
  * through the socket's stream otherwise. Such a connection cannot be released.
  */
 export function acceptedConnection(socket: Socket): Connection {
-  const direct = new DirectReads();
-  const own = takeOverReads(socket, direct.onread, { allowHalfOpen: socket.allowHalfOpen });
-  if (own !== undefined) return new Connection(own, direct);
+  const reads = new SocketReads();
+  const own = takeOverReads(socket, reads.onread, { allowHalfOpen: socket.allowHalfOpen });
+  if (own !== undefined) return new Connection(own, reads);
   socket.resume();
   return new Connection(socket);
 }
@@ -93,10 +59,11 @@ export class Connection {
 
   constructor(
     readonly socket: Socket,
-    private readonly direct?: DirectReads,
+    /** The socket's reads, when it was made with their `onread`: the decoder keeps copies, as frames outlive the read. */
+    private readonly direct?: SocketReads,
   ) {
     socket.setNoDelay?.(true);
-    direct?.bind((chunk) => this.take(chunk));
+    direct?.bind((view) => this.take(Buffer.from(view)));
     // with direct reads no 'data' comes, but the listener keeps the stream flowing, so 'end' is still emitted
     socket.on('data', (chunk: Buffer) => this.take(chunk));
     // A daemon's sockets allow half-open connections, so that a peer that stops in the

@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
 import { connectLoopback } from '../../src/forward/loopback.js';
-import { SocketReads, splice } from '../../src/forward/splice.js';
+import { splice } from '../../src/forward/splice.js';
+import { SocketReads } from '../../src/relay/socket-reads.js';
 import type { Channel } from '../../src/relay/channel.js';
 import { CHANNEL_WINDOW_BYTES, ChannelMux, type ChannelAcceptor } from '../../src/relay/channel-mux.js';
 import type { Connection } from '../../src/relay/connection.js';
@@ -178,22 +179,5 @@ describe('splice of a connection that failed first', () => {
     await new Promise((resolve) => accepted!.once('close', resolve));
     void splice(accepted!, channel);
     await waitFor(() => session.size === 0 && laptop.size === 0, { what: 'both muxes to forget the channel' });
-  });
-});
-
-describe('SocketReads', () => {
-  test('reads before the socket is spliced are kept as copies and stop the socket; they go first, once, when bound', () => {
-    const reads = new SocketReads();
-    const buffer = reads.onread.buffer as Buffer;
-    buffer.write('banner', 0, 'latin1');
-    expect(reads.onread.callback(6, buffer)).toBe(false);
-    // the next read would land in the same memory
-    buffer.write('XXXXXX', 0, 'latin1');
-    const taken: string[] = [];
-    reads.bind((data) => taken.push(data.toString('latin1')));
-    expect(taken).toEqual(['banner']);
-    buffer.write('next', 0, 'latin1');
-    expect(reads.onread.callback(4, buffer)).toBe(true);
-    expect(taken).toEqual(['banner', 'next']);
   });
 });

@@ -3,7 +3,8 @@ import { printable } from '../../relay/printable.js';
 import { closeServer, connectLoopback, listenLoopback } from '../loopback.js';
 import { port, readParams, refuse } from '../params.js';
 import type { ChannelAcceptor, OpenChannel } from '../seam.js';
-import { SocketReads, splice } from '../splice.js';
+import { SocketReads } from '../../relay/socket-reads.js';
+import { splice } from '../splice.js';
 import type { ForwardSpec } from './spec.js';
 
 /**

@@ -5,7 +5,8 @@ import { printable } from '../../relay/printable.js';
 import { closeServer, connectLoopback, listenLoopback } from '../loopback.js';
 import { port, readParams, refuse, type Port } from '../params.js';
 import type { ChannelAcceptor, OpenChannel } from '../seam.js';
-import { SocketReads, splice } from '../splice.js';
+import { SocketReads } from '../../relay/socket-reads.js';
+import { splice } from '../splice.js';
 import type { ForwardSpec } from './spec.js';
 
 /**

@@ -4,9 +4,10 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { Connection, DirectReads } from '../../src/relay/connection.js';
+import { Connection } from '../../src/relay/connection.js';
 import type { GrittyError } from '../../src/relay/errors.js';
 import type { Message, MessageOf } from '../../src/relay/messages.js';
+import { SocketReads } from '../../src/relay/socket-reads.js';
 import { frameOf, waitFor } from '../helpers/protocol.js';
 
 /** A Connection reading a real Unix socket with `onread` (as the attached client does), and a raw peer writing frames to it. */
@@ -30,7 +31,7 @@ afterEach(async () => {
 });
 
 async function pair(): Promise<{ conn: Connection; peer: Socket; got: Message[] }> {
-  const direct = new DirectReads();
+  const direct = new SocketReads();
   const socket = createConnection({ path: join(dir, 's.sock'), onread: direct.onread });
   toClose.push(socket);
   await new Promise((r) => socket.once('connect', r));
@@ -85,6 +86,21 @@ test('a connection with direct reads refuses to hand its socket on as a plain st
   expect(() => conn.release()).toThrow(/direct reads/);
 });
 
-test('every direct-read socket reads into one buffer: a connection costs no 64 KiB of its own', () => {
-  expect(new DirectReads().onread.buffer).toBe(new DirectReads().onread.buffer);
+test('every socket read this way reads into one buffer: a connection costs no 64 KiB of its own', () => {
+  expect(new SocketReads().onread.buffer).toBe(new SocketReads().onread.buffer);
+});
+
+test('reads before a consumer is bound are kept as copies and stop the socket; they go first, once, when bound', () => {
+  const reads = new SocketReads();
+  const buffer = reads.onread.buffer as Buffer;
+  buffer.write('banner', 0, 'latin1');
+  expect(reads.onread.callback(6, buffer)).toBe(false);
+  // the next read would land in the same memory
+  buffer.write('XXXXXX', 0, 'latin1');
+  const taken: string[] = [];
+  reads.bind((data) => taken.push(data.toString('latin1')));
+  expect(taken).toEqual(['banner']);
+  buffer.write('next', 0, 'latin1');
+  expect(reads.onread.callback(4, buffer)).toBe(true);
+  expect(taken).toEqual(['banner', 'next']);
 });
