@@ -71,6 +71,11 @@ export class Channel extends Duplex {
     this.phase = phase;
     this.out = new SendWindow(0, window, window + RING_SLACK_BYTES);
     this.once('end', () => carrier.consumed(this));
+    // The peer can close a channel with a reason before its opener has it (an accept and
+    // a close in one read: the destroy's 'error' comes on the next tick, the opener's
+    // promise after). Whoever takes the channel listens for itself; unheard, the reason
+    // would be an uncaught exception.
+    this.on('error', () => undefined);
   }
 
   /** Bytes of the peer's stream that the reader has taken (a sink: that left its write queue). */

@@ -363,3 +363,22 @@ describe('ChannelMux over a link that loses frames', () => {
     expect(freed).toBe(true);
   });
 });
+
+describe('a channel closed with a reason before its opener has it', () => {
+  test('an accept and a close in one read leave the opener a destroyed channel with the reason, and nothing unhandled', async () => {
+    const sent: Message[] = [];
+    const link: ChannelLink = { send: (msg) => void sent.push(msg), bulkReady: () => true, whenBulkReady: (callback) => queueMicrotask(callback) };
+    const session = new ChannelMux('session', echo);
+    session.attachLink(link);
+    const opened = session.open('agent', {});
+    const id = (sent.find((msg) => msg.type === 'ch-open') as { id: number }).id;
+    // both in the same turn, as two frames of one socket read are handled
+    session.handle({ type: 'ch-accept', id });
+    session.handle({ type: 'ch-close', id, reason: 'the laptop has no agent' });
+    const stream = (await opened) as Channel;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stream.destroyed).toBe(true);
+    expect(stream.errored?.message).toMatch(/the laptop has no agent/);
+    expect(session.size).toBe(0);
+  });
+});
