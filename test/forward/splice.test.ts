@@ -6,9 +6,7 @@ import { splice } from '../../src/forward/splice.js';
 import { SocketReads } from '../../src/relay/socket-reads.js';
 import type { Channel } from '../../src/relay/channel.js';
 import { CHANNEL_WINDOW_BYTES, ChannelMux, type ChannelAcceptor } from '../../src/relay/channel-mux.js';
-import type { Connection } from '../../src/relay/connection.js';
-import { isGrittyError } from '../../src/relay/errors.js';
-import { linkPair } from '../helpers/link-pair.js';
+import { carry, linkPair } from '../helpers/link-pair.js';
 import { waitFor } from '../helpers/wait.js';
 import { connect, receiveAll, sendRandom, tcpServer } from './port/streams.js';
 
@@ -24,17 +22,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function carry(conn: Connection, mux: ChannelMux): void {
-  mux.attachLink(conn);
-  conn.setHandler((msg) => {
-    try {
-      mux.handle(msg);
-    } catch (err) {
-      conn.close(isGrittyError(err) ? err : undefined);
-    }
-  });
-}
 
 interface World {
   session: ChannelMux;

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChannelMux } from '../../src/relay/channel-mux.js';
 import { Connection } from '../../src/relay/connection.js';
+import { isGrittyError } from '../../src/relay/errors.js';
 
 /** Two Connections joined by a real Unix socket: one link between two sides. Close both in afterEach. */
 export async function linkPair(): Promise<{ a: Connection; b: Connection; close(): void }> {
@@ -25,4 +27,16 @@ export async function linkPair(): Promise<{ a: Connection; b: Connection; close(
       b.socket.destroy();
     },
   };
+}
+
+/** Routes every message of `conn` to `mux`; a protocol violation closes the connection with it. */
+export function carry(conn: Connection, mux: ChannelMux): void {
+  mux.attachLink(conn);
+  conn.setHandler((msg) => {
+    try {
+      mux.handle(msg);
+    } catch (err) {
+      conn.close(isGrittyError(err) ? err : undefined);
+    }
+  });
 }

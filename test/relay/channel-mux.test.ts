@@ -3,10 +3,9 @@ import { Writable, type Duplex } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHANNEL_WINDOW_BYTES, ChannelMux, TYPING_IN_FLIGHT_BYTES, type ChannelAcceptor, type ChannelLink } from '../../src/relay/channel-mux.js';
 import type { Channel } from '../../src/relay/channel.js';
-import type { Connection } from '../../src/relay/connection.js';
 import { isGrittyError } from '../../src/relay/errors.js';
 import type { Message } from '../../src/relay/messages.js';
-import { linkPair } from '../helpers/link-pair.js';
+import { carry, linkPair } from '../helpers/link-pair.js';
 import { waitFor } from '../helpers/protocol.js';
 
 const cleanups: (() => void)[] = [];
@@ -26,18 +25,6 @@ function collect(stream: Duplex): Promise<Buffer> {
 
 function sha(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** Routes every message of `conn` to `mux`; a protocol violation closes the connection with it. */
-function carry(conn: Connection, mux: ChannelMux): void {
-  mux.attachLink(conn);
-  conn.setHandler((msg) => {
-    try {
-      mux.handle(msg);
-    } catch (err) {
-      conn.close(isGrittyError(err) ? err : undefined);
-    }
-  });
 }
 
 async function connected(session: ChannelMux, laptop: ChannelMux, resume: boolean): Promise<{ close(): void }> {
