@@ -5,6 +5,9 @@ import { CHANNELS_CAPABILITY, type LinkState, type Message } from '../relay/mess
 import { InputSink } from './input-sink.js';
 import type { Pty } from './pty.js';
 
+/** What a client that attaches afresh, rather than resuming, holds of the session's channels. */
+const NOTHING_HELD: LinkState = { channels: [], closed: [] };
+
 /**
  * The session's end of the reliable link with its attached client: terminal input
  * with offsets and acknowledgements, and the session's channels. Both outlive any
@@ -34,7 +37,9 @@ export class SessionLink {
     this.channelsOn = caps.includes(CHANNELS_CAPABILITY);
     if (!this.channelsOn) return;
     this.channels.attachLink(conn);
-    if (peer !== undefined) this.channels.resume(peer);
+    // a fresh client holds no channel; one opened while it was attaching (between
+    // `attach` and here the session awaits its screen) is announced to it now
+    this.channels.resume(peer ?? NOTHING_HELD);
   }
 
   disconnect(conn: Connection): void {
