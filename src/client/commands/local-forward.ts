@@ -25,11 +25,12 @@ Examples:
     const spec = parseForwardSpec(args[0]!);
     // the session's daemon listens and carries the connections; this process holds the
     // forward open (its end, however it comes, closes the listener) and shows refusals
+    const stopped = untilStopped().then(() => 'stopped' as const);
     const held = await openServiceChannel(serviceSocket('local-forward'), ctx.anonymous, LF_LISTEN, { listen: spec.listen, target: spec.target });
     held.on('error', () => {});
     createInterface({ input: held }).on('line', (line) => process.stderr.write(`gritty lf: ${printable(line)}\n`));
     process.stderr.write(`gritty lf: 127.0.0.1:${spec.listen} here -> the laptop's 127.0.0.1:${spec.target}; Ctrl-C stops\n`);
-    const outcome = await Promise.race([untilStopped().then(() => 'stopped' as const), new Promise<'ended'>((resolve) => held.once('close', () => resolve('ended')))]);
+    const outcome = await Promise.race([stopped, new Promise<'ended'>((resolve) => held.once('close', () => resolve('ended')))]);
     held.destroy();
     if (outcome === 'stopped') return 0;
     process.stderr.write('gritty lf: the session ended the forward (its daemon stopped or the session ended)\n');
