@@ -195,18 +195,10 @@ describe('ChannelMux over a link that loses frames', () => {
 
   test('an acknowledgement lost with the link is said again on resume, so a sender with a full window goes on', async () => {
     let reader: Duplex | undefined;
-    const session = new ChannelMux('session', async () => (stream) => {
-      reader = stream;
-      stream.resume();
+    const { session, laptop, s: s1, l: l1, stream } = await openSink((taken) => {
+      reader = taken;
+      taken.resume();
     });
-    const laptop = new ChannelMux('laptop', echo);
-    const [s1, l1] = [handLink(), handLink()];
-    session.attachLink(s1.link);
-    laptop.attachLink(l1.link);
-    const opening = laptop.open('sink', {});
-    await deliver(l1.sent, session);
-    await deliver(s1.sent, laptop);
-    const stream = await opening;
     let received = 0;
     reader!.on('data', (chunk: Buffer) => (received += chunk.length));
 
@@ -233,9 +225,11 @@ describe('ChannelMux over a link that loses frames', () => {
     expect(received).toBe(CHANNEL_WINDOW_BYTES + 1000);
   });
 
-  /** A channel from the laptop to a session that reads everything, with its frames delivered by hand. */
-  async function openSink(): Promise<{ session: ChannelMux; laptop: ChannelMux; s: ReturnType<typeof handLink>; l: ReturnType<typeof handLink>; stream: Duplex }> {
-    const session = new ChannelMux('session', async () => (stream) => void stream.resume());
+  /** A channel from the laptop to a session whose end goes to `take` (by default read to the end), with its frames delivered by hand. */
+  async function openSink(
+    take: (stream: Duplex) => void = (stream) => void stream.resume(),
+  ): Promise<{ session: ChannelMux; laptop: ChannelMux; s: ReturnType<typeof handLink>; l: ReturnType<typeof handLink>; stream: Duplex }> {
+    const session = new ChannelMux('session', async () => take);
     const laptop = new ChannelMux('laptop', echo);
     const [s, l] = [handLink(), handLink()];
     session.attachLink(s.link);
@@ -296,15 +290,7 @@ describe('ChannelMux over a link that loses frames', () => {
 
   test('a diverted channel writes to its sink what came before, then what comes after, and acknowledges bytes only once the sink has taken them', async () => {
     let channel: Channel | undefined;
-    const session = new ChannelMux('session', async () => (stream) => void (channel = stream as Channel));
-    const laptop = new ChannelMux('laptop', echo);
-    const [s, l] = [handLink(), handLink()];
-    session.attachLink(s.link);
-    laptop.attachLink(l.link);
-    const opening = laptop.open('sink', {});
-    await deliver(l.sent, session);
-    await deliver(s.sent, laptop);
-    const stream = await opening;
+    const { session, laptop, s, l, stream } = await openSink((taken) => void (channel = taken as Channel));
 
     stream.write('early');
     await deliver(l.sent, session);
