@@ -10,7 +10,12 @@ const SHARED_READ_BYTES = 64 * 1024;
  * accepted; fresh memory per read (Node's default) costs more in page faults than the
  * read itself (docs/PERFORMANCE-NOTES.md).
  */
-let sharedReadBuffer: Buffer | undefined;
+let shared: Buffer | undefined;
+
+/** The process's one read buffer (the daemon's PTY reads land in it too). */
+export function sharedReadBuffer(): Buffer {
+  return (shared ??= Buffer.allocUnsafe(SHARED_READ_BYTES));
+}
 
 /**
  * Reads of a socket into the process's one reused buffer, handed to one consumer with
@@ -27,7 +32,7 @@ export class SocketReads {
   readonly onread: OnReadOpts;
 
   constructor() {
-    const buffer = (sharedReadBuffer ??= Buffer.allocUnsafe(SHARED_READ_BYTES));
+    const buffer = sharedReadBuffer();
     this.onread = {
       buffer,
       callback: (n) => {

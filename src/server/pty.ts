@@ -3,6 +3,7 @@ import type { OnReadOpts, Socket } from 'node:net';
 import { basename } from 'node:path';
 import * as nodePty from 'node-pty';
 import { takeOverReads } from '../relay/own-reads.js';
+import { sharedReadBuffer } from '../relay/socket-reads.js';
 import { processAlive } from '../relay/process-identity.js';
 import { PtyWriter } from './pty-writer.js';
 
@@ -18,7 +19,7 @@ export interface PtyOptions {
   cols: number;
   rows: number;
   /**
-   * Hands over a flood's output in chunks of up to DRAIN_BYTES instead of one per
+   * Hands over a flood's output in chunks of up to 64 KiB (the shared read buffer) instead of one per
    * 4 KiB read, so everything after the read (ring, frames, wake-ups) runs once per
    * chunk. Such a chunk is only valid until the listener returns: copy what you keep.
    */
@@ -30,8 +31,6 @@ export interface PtyOptions {
  * one byte): the program writes faster than we read, and more is waiting.
  */
 export const FULL_PTY_READ_BYTES = 4000;
-/** Most bytes one drained chunk holds; bounded so a flood cannot hold the event loop (and keystrokes) up for long. */
-const DRAIN_BYTES = 64 * 1024;
 /**
  * How often a paused PTY checks that its program is still there. Once the program has
  * exited, node-pty waits 200 ms for its read stream to end, then destroys it with
@@ -147,13 +146,6 @@ export function spawnPty(options: PtyOptions): SpawnResult {
   return { ok: true, pty };
 }
 
-/**
- * Shared by every session and reused: the event loop runs one read callback at a time,
- * and fresh memory per read cost more in page faults than the read itself (measured:
- * a fresh 64 KiB per drained chunk, 920 against 340 ms of CPU for 32 MiB).
- */
-let readBuffer: Buffer | undefined;
-
 interface OutputReads {
   /** The socket that reads the master: its pause and resume stop and restart reading; it closes the fd. */
   readonly socket: Socket;
@@ -171,8 +163,9 @@ interface OutputReads {
  * Where the handle cannot be taken over, node-pty's stream is read as it is.
  */
 function readOutput(unix: { fd: number; _socket: Socket }, drainFloods: boolean, deliver: (data: Buffer) => void): OutputReads {
-  readBuffer ??= Buffer.allocUnsafe(DRAIN_BYTES);
-  const buffer = readBuffer;
+  // shared with every socket read of the daemon: fresh memory per read cost more in page
+  // faults than the read itself (a fresh 64 KiB per drained chunk: 920 against 340 ms of CPU for 32 MiB)
+  const buffer = sharedReadBuffer();
   const chunkOf = (length: number): Buffer => (drainFloods ? drainFlood(unix.fd, buffer, length) : Buffer.from(buffer.subarray(0, length)));
   const onread: OnReadOpts = {
     buffer,
@@ -195,18 +188,18 @@ function readOutput(unix: { fd: number; _socket: Socket }, drainFloods: boolean,
 
 /**
  * After a full read (its `length` bytes at the start of `chunk`), reads on from the
- * (non-blocking) master while the kernel keeps handing over full buffers, up to
- * DRAIN_BYTES. A short read means the program has been caught up with; an error
+ * (non-blocking) master while the kernel keeps handing over full buffers, up to the
+ * end of `chunk` (bounded so a flood cannot hold the event loop, and keystrokes, up for long). A short read means the program has been caught up with; an error
  * (EAGAIN, or EIO once the program is gone) stops the drain and is left for the next
  * read to see.
  */
 function drainFlood(fd: number, chunk: Buffer, first: number): Buffer {
   let length = first;
   if (length >= FULL_PTY_READ_BYTES) {
-    while (length < DRAIN_BYTES) {
+    while (length < chunk.length) {
       let n: number;
       try {
-        n = readSync(fd, chunk, length, DRAIN_BYTES - length, null);
+        n = readSync(fd, chunk, length, chunk.length - length, null);
       } catch {
         break;
       }
