@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { daemonArgv } from './server/daemon-argv.js';
 
 /**
@@ -6,6 +7,14 @@ import { daemonArgv } from './server/daemon-argv.js';
  * `gritty server -f`. A daemon spawned by server-start.ts is recognised first and
  * started without loading the CLI, which it would carry for its whole life.
  */
+/**
+ * V8 optimizes a function once it has run about 200 KB of its bytecode: a keystroke's
+ * path through client and daemon (a few dozen small functions) got there only after
+ * ~2000 keystrokes, and every attach starts a fresh client. A quarter of that budget
+ * optimizes it within the first few hundred (docs/PERFORMANCE-NOTES.md, "Tier-up").
+ * Set before the CLI or daemon modules load, so their functions start with it.
+ */
+setFlagsFromString(`--interrupt-budget=${16 * 1024}`);
 const args = process.argv.slice(2);
 const daemon = daemonArgv(args);
 process.exit(daemon !== undefined ? await runDaemon(daemon) : await runCli());
