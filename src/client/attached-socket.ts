@@ -1,8 +1,7 @@
 import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { splice } from '../forward/splice.js';
 import { formatBytes } from '../forward/transfer/part-file.js';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, isGrittyError } from '../relay/errors.js';
@@ -184,21 +183,21 @@ export class AttachedSocket {
     const way = fromSession ? 'from the session to gritty receive here' : 'from here to gritty receive in the session';
     this.options.notice(`[gritty] transfer started: ${about} ${way}`);
     this.options.log(`transfer started: ${about} ${way}`);
-    let bytes = 0;
-    const count = (chunk: Buffer): void => {
-      bytes += chunk.length;
+    // the first failure at either end is the reason both end for
+    let failure: string | undefined;
+    const failed = (err: Error): void => {
+      failure ??= err.message;
     };
-    (fromSession ? peer.channel : socket).on('data', count);
-    const failure = await joinBoth(socket, peer.channel);
+    socket.once('error', failed);
+    peer.channel.once('error', failed);
+    // what arrives from the session is written straight to the socket; what goes to it, read from the socket
+    let bytes = 0;
+    const writtenBefore = socket.bytesWritten;
+    if (!fromSession) socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    await splice(socket, peer.channel);
+    if (fromSession) bytes = socket.bytesWritten - writtenBefore;
     this.options.notice(
       failure === undefined ? `[gritty] transfer ended: ${about}, ${formatBytes(bytes)} ${fromSession ? 'from the session' : 'to the session'}` : `[gritty] transfer broke off: ${about}: ${printable(failure)}`,
     );
   }
-}
-
-/** Pipes both ways; resolves when both are done, with the first error's message if either failed. */
-async function joinBoth(local: Duplex, channel: Duplex): Promise<string | undefined> {
-  const outcomes = await Promise.allSettled([pipeline(local, channel), pipeline(channel, local)]);
-  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  return failed === undefined ? undefined : failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
 }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
+import { splice } from '../forward/splice.js';
 import { Connection } from '../relay/connection.js';
 import { GrittyError, isGrittyError } from '../relay/errors.js';
 import type { Logger } from '../relay/log.js';
@@ -76,7 +76,7 @@ async function grant(conn: Connection, request: MessageOf<'svc-channel'>, option
   conn.send({ type: 'ok' });
   const { socket, rest } = conn.release();
   if (rest.length > 0) channel.write(rest);
-  pipeline(socket, channel, socket, () => undefined);
+  void splice(socket, channel);
 }
 
 /** Runs the service while the helper's connection lives: its Ctrl-C, exit or kill -9 stops it. */

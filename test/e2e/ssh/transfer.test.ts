@@ -31,7 +31,7 @@ async function attachedLaptop(): Promise<{ laptop: GrittyEnv; term: TmuxTerminal
   return { laptop: scene.laptop, term: scene.term };
 }
 
-test('256 MiB from the laptop into the session arrives byte-exact through kill -9 of the tunnel ssh in the middle', async () => {
+test('256 MiB from the laptop into the session arrives byte-exact through kill -9 of the tunnel ssh in the middle, and the attached terminal is told how much went', async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'big.bin');
   const sum = randomFile(source, BIG_BYTES);
@@ -50,6 +50,7 @@ test('256 MiB from the laptop into the session arrives byte-exact through kill -
   expect(readdirSync(into)).toEqual(['big.bin']);
   expect(tunnelSshes(laptop)[0]?.pid).not.toBe(ssh!.pid);
   expect(sender.err()).toMatch(/sent 1 file, 256\.0 MiB/);
+  await term.waitFor(/\[gritty\] transfer ended: big\.bin, 256\.\d MiB to the session/, { timeoutMs: 20_000 });
 });
 
 test('a transfer from the laptop finishes byte-exact after the laptop slept 30 s in the middle while its connection died', async () => {
