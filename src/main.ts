@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { daemonArgv } from './server/daemon-argv.js';
 
 /**
@@ -7,19 +6,19 @@ import { daemonArgv } from './server/daemon-argv.js';
  * `gritty server -f`. A daemon spawned by server-start.ts is recognised first and
  * started without loading the CLI, which it would carry for its whole life.
  */
-/**
- * V8 optimizes a function once it has run about 200 KB of its bytecode: a keystroke's
- * path through client and daemon (a few dozen small functions) got there only after
- * ~2000 keystrokes, and every attach starts a fresh client. A quarter of that budget
- * optimizes it within the first few hundred (docs/PERFORMANCE-NOTES.md, "Tier-up").
- * Set before the CLI or daemon modules load, so their functions start with it.
- */
-setFlagsFromString(`--interrupt-budget=${16 * 1024}`);
 const args = process.argv.slice(2);
 const daemon = daemonArgv(args);
 process.exit(daemon !== undefined ? await runDaemon(daemon) : await runCli());
 
 async function runCli(): Promise<number> {
+  // V8 optimizes a function once it has run about 200 KB of its bytecode: a keystroke's
+  // path through the client (a few dozen small functions) got there only after ~2000
+  // keystrokes, and every attach starts a fresh client. A quarter of that budget
+  // optimizes it within the first few hundred. Set before the CLI's modules load; not
+  // in the daemon server-start.ts spawns, whose RSS it raised by 4.4 MiB (compiling on
+  // helper threads) and which lives long enough to get there anyway
+  // (docs/PERFORMANCE-NOTES.md, "Tier-up").
+  (await import('node:v8')).setFlagsFromString(`--interrupt-budget=${16 * 1024}`);
   const { main } = await import('./client/cli.js');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return main(args, {
