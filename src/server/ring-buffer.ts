@@ -1,7 +1,17 @@
 /**
+ * Bytes a ring's memory starts at. An idle shell's ring holds a prompt: a 1 MiB buffer
+ * is an mmap of its own whose first page (4 KiB) a prompt makes resident, where a
+ * small one shares malloc's pages (docs/MEMORY.md).
+ */
+export const RING_FIRST_BYTES = 1024;
+
+/**
  * Fixed-capacity byte history addressed by absolute, monotonic offsets. Bytes
  * [start, end) are held; appending past capacity drops the oldest. Knows nothing
  * of sessions: every reader keeps its own cursor.
+ *
+ * Its memory grows with what it holds, doubling from RING_FIRST_BYTES up to the
+ * capacity; it wraps only at the capacity, so until then byte o lives at index o.
  */
 export class RingBuffer {
   private buf: Buffer;
@@ -12,7 +22,7 @@ export class RingBuffer {
 
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity <= 0) throw new RangeError(`ring capacity must be positive, got ${capacity}`);
-    this.buf = Buffer.alloc(capacity);
+    this.buf = Buffer.alloc(Math.min(capacity, RING_FIRST_BYTES));
   }
 
   /** Offset one past the newest byte: the total ever written. */
@@ -26,11 +36,13 @@ export class RingBuffer {
   }
 
   append(data: Buffer): void {
+    if (this.buf.length < this.capacity && this.written + data.length > this.buf.length) this.grow(this.written + data.length);
     if (this.pins.size > 0) this.keepLentBytes(this.written + data.length - this.capacity);
     let src = data;
     if (src.length > this.capacity) src = src.subarray(src.length - this.capacity);
-    const at = (this.written + (data.length - src.length)) % this.capacity;
-    const first = Math.min(src.length, this.capacity - at);
+    const size = this.buf.length;
+    const at = (this.written + (data.length - src.length)) % size;
+    const first = Math.min(src.length, size - at);
     src.copy(this.buf, at, 0, first);
     if (first < src.length) src.copy(this.buf, 0, first);
     this.written += data.length;
@@ -63,13 +75,28 @@ export class RingBuffer {
       throw new RangeError(`offset ${from} is outside the ring [${this.start}, ${this.end})`);
     }
     const length = Math.min(maxBytes, this.end - from);
-    const at = from % this.capacity;
-    if (at + length <= this.capacity) return this.buf.subarray(at, at + length);
+    const size = this.buf.length;
+    const at = from % size;
+    if (at + length <= size) return this.buf.subarray(at, at + length);
     const out = Buffer.allocUnsafe(length);
-    const first = this.capacity - at;
-    this.buf.copy(out, 0, at, this.capacity);
+    const first = size - at;
+    this.buf.copy(out, 0, at, size);
     this.buf.copy(out, first, 0, length - first);
     return out;
+  }
+
+  /**
+   * Moves the bytes to a buffer that holds `needed` bytes (or the capacity). The old
+   * buffer is left as it is, so a view of it (lent or not) keeps its bytes: no pin
+   * refers to the new one.
+   */
+  private grow(needed: number): void {
+    let size = this.buf.length;
+    while (size < needed && size < this.capacity) size *= 2;
+    const grown = Buffer.alloc(Math.min(size, this.capacity));
+    this.buf.copy(grown, 0, 0, this.written);
+    this.buf = grown;
+    this.pins.clear();
   }
 
   /** Before bytes below `overwrittenFrom` are overwritten: if any of them are lent out, the ring copies itself and lets the old buffer go. */

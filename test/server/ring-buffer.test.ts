@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { RingBuffer } from '../../src/server/ring-buffer.js';
+import { RING_FIRST_BYTES, RingBuffer } from '../../src/server/ring-buffer.js';
 
 /** Bytes 0..n-1 of an endless counting stream, so any slice can be checked by its offsets. */
 function counting(from: number, length: number): Buffer {
@@ -94,6 +94,56 @@ describe('RingBuffer', () => {
     ring.append(counting(0, 23));
     ring.append(counting(23, 4));
     expect(ring.read(ring.start, 10).equals(counting(17, 10))).toBe(true);
+  });
+
+  describe('memory that grows with what it holds', () => {
+    test('a fresh ring holding a prompt takes RING_FIRST_BYTES, not its capacity', () => {
+      const ring = new RingBuffer(1024 * 1024);
+      ring.append(Buffer.from('user@host:~$ '));
+      expect(ring.read(0, 13).buffer.byteLength).toBe(RING_FIRST_BYTES);
+    });
+
+    test('grows by doubling to what an append needs, and to the capacity at most', () => {
+      const ring = new RingBuffer(10 * RING_FIRST_BYTES);
+      ring.append(counting(0, RING_FIRST_BYTES + 1));
+      expect(ring.read(0, 1).buffer.byteLength).toBe(2 * RING_FIRST_BYTES);
+      ring.append(counting(RING_FIRST_BYTES + 1, 5 * RING_FIRST_BYTES));
+      expect(ring.read(0, 1).buffer.byteLength).toBe(8 * RING_FIRST_BYTES);
+      ring.append(counting(6 * RING_FIRST_BYTES + 1, 3 * RING_FIRST_BYTES));
+      expect(ring.read(ring.start, 1).buffer.byteLength).toBe(10 * RING_FIRST_BYTES);
+    });
+
+    test('returns every slice correctly while it grows and after it wraps at the capacity', () => {
+      const capacity = 5 * RING_FIRST_BYTES + 3;
+      const ring = new RingBuffer(capacity);
+      let written = 0;
+      for (const size of [1, 700, 1000, 0, 333, 2049, 1, 4000, capacity + 17, 5]) {
+        ring.append(counting(written, size));
+        written += size;
+        expect(ring.end).toBe(written);
+        expect(ring.start).toBe(Math.max(0, written - capacity));
+        for (let from = ring.start; from <= ring.end; from += 97) {
+          for (const n of [0, 1, 500, capacity]) {
+            const got = ring.read(from, n);
+            expect(got.equals(counting(from, Math.min(n, ring.end - from))), `read(${from}, ${n}) after ${written}`).toBe(true);
+          }
+        }
+      }
+    });
+
+    test('a view taken before the ring grows keeps its bytes, pinned or not', () => {
+      const ring = new RingBuffer(4 * RING_FIRST_BYTES);
+      ring.append(counting(0, 100));
+      const lent = ring.read(10, 50);
+      const pin = ring.pin(10);
+      const kept = ring.read(60, 40);
+      ring.append(counting(100, 3 * RING_FIRST_BYTES));
+      ring.append(counting(100 + 3 * RING_FIRST_BYTES, 2 * RING_FIRST_BYTES));
+      expect(lent.equals(counting(10, 50))).toBe(true);
+      expect(kept.equals(counting(60, 40))).toBe(true);
+      expect(ring.read(ring.start, 4 * RING_FIRST_BYTES).equals(counting(ring.start, 4 * RING_FIRST_BYTES))).toBe(true);
+      ring.unpin(pin);
+    });
   });
 
   test('refuses a read outside [start, end]', () => {
