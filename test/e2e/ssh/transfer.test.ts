@@ -24,6 +24,12 @@ afterEach(() => {
 const BIG_BYTES = 256 << 20;
 /** How long the laptop sleeps mid-transfer: twice the heartbeat timeout, so waking is judged by the wall clock. */
 const LID_CLOSED_MS = 30_000;
+/**
+ * Each step waits with its own bound; a whole transfer of hundreds of MiB through ssh
+ * (or 30 s of sleep and then one) takes over a minute on a loaded 2-core host, past
+ * vitest's default 60 s.
+ */
+const BIG_TRANSFER_TEST_TIMEOUT_MS = 240_000;
 
 /** A laptop attached to devbox:work in a terminal, at the session's prompt. */
 async function attachedLaptop(): Promise<{ laptop: GrittyEnv; term: TmuxTerminal }> {
@@ -31,7 +37,7 @@ async function attachedLaptop(): Promise<{ laptop: GrittyEnv; term: TmuxTerminal
   return { laptop: scene.laptop, term: scene.term };
 }
 
-test('256 MiB from the laptop into the session arrives byte-exact through kill -9 of the tunnel ssh in the middle', async () => {
+test('256 MiB from the laptop into the session arrives byte-exact through kill -9 of the tunnel ssh in the middle', { timeout: BIG_TRANSFER_TEST_TIMEOUT_MS }, async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'big.bin');
   const sum = randomFile(source, BIG_BYTES);
@@ -52,7 +58,7 @@ test('256 MiB from the laptop into the session arrives byte-exact through kill -
   expect(sender.err()).toMatch(/sent 1 file, 256\.0 MiB/);
 });
 
-test('a transfer from the laptop finishes byte-exact after the laptop slept 30 s in the middle while its connection died', async () => {
+test('a transfer from the laptop finishes byte-exact after the laptop slept 30 s in the middle while its connection died', { timeout: BIG_TRANSFER_TEST_TIMEOUT_MS }, async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'big.bin');
   const sum = randomFile(source, 128 << 20);
@@ -76,7 +82,7 @@ test('a transfer from the laptop finishes byte-exact after the laptop slept 30 s
   expect(readdirSync(into)).toEqual(['big.bin']);
 }, 120_000);
 
-test('256 MiB from the session to the laptop arrives byte-exact, and the attached terminal is told when it starts and ends', async () => {
+test('256 MiB from the session to the laptop arrives byte-exact, and the attached terminal is told when it starts and ends', { timeout: BIG_TRANSFER_TEST_TIMEOUT_MS }, async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'from-session.bin');
   const sum = randomFile(source, BIG_BYTES);
