@@ -26,6 +26,15 @@ const ATTACH_TIMEOUT_MS = 30_000;
  * that ~. on a stalled link still returns at once to a person.
  */
 const EXIT_HANGUP_MS = 2_000;
+/**
+ * How long ~. typed while the link is down tries to reach the daemon to tell it: a
+ * daemon that thinks the client may resume holds the session's channels (forwards,
+ * transfers, the agent) until the next attach. A few reconnect attempts, and still a
+ * short wait for a person who asked to leave.
+ */
+const DETACH_REACH_MS = 5_000;
+/** The delay between those attempts: the person is waiting, so no backoff. */
+const DETACH_RETRY_MS = 100;
 
 export interface AttachOptions {
   /** What to ask for on the first connection: a new session, or an existing one. */
@@ -69,6 +78,8 @@ export class AttachClient {
   /** The reconnect attempt under way, for the status line. */
   private attempt = 0;
   private retryNow: (() => void) | undefined;
+  /** Set while ~. typed with the link down reconnects only to send `detach`; fires the give-up. */
+  private leaving: NodeJS.Timeout | undefined;
   private ending: Ending | undefined;
   private finish!: (ending: Ending) => void;
   private readonly done = new Promise<Ending>((resolve) => (this.finish = resolve));
@@ -119,6 +130,7 @@ export class AttachClient {
     if (this.ending !== undefined) return;
     // endings quote the daemon (names, who took over, its errors): escaped before they reach the terminal
     this.ending = { code, message: message === undefined ? undefined : printable(message) };
+    clearTimeout(this.leaving);
     this.link.end('the client ended');
     this.retryNow?.();
     const conn = this.conn;
@@ -141,12 +153,13 @@ export class AttachClient {
     try {
       for (; this.ending === undefined; attempt++) {
         if (attempt > 0) {
-          await this.wait(backoffDelay(attempt));
+          await this.wait(this.leaving === undefined ? backoffDelay(attempt) : DETACH_RETRY_MS);
           if (this.ending !== undefined) return;
           if (this.status.isShown) showStatus();
         }
         try {
           await this.connectOnce();
+          if (this.ending !== undefined) return;
           if (this.status.clear()) this.conn?.send({ type: 'repaint' });
           this.noteDroppedInput();
           return;
@@ -177,6 +190,13 @@ export class AttachClient {
       throw new GrittyError('taken-over', `[detached: ${sessionLabel(this.options.first, this.session)} was taken over by ${reply.by ?? 'another client'}]`);
     }
     if (reply.type !== 'attached') throw new GrittyError('bad-message', `expected attached, got ${reply.type}`);
+    if (this.leaving !== undefined) {
+      // ~. was typed while the link was down: this connection only tells the daemon the client is gone
+      this.conn = conn;
+      conn.send({ type: 'detach' });
+      this.end(0, `[detached from ${this.describe()}]`);
+      return;
+    }
     const attached = reply;
     this.serverId = ack.serverId;
     this.serverCaps = ack.caps;
@@ -272,8 +292,7 @@ export class AttachClient {
           this.sendInput(action.data);
           break;
         case 'detach':
-          this.conn?.send({ type: 'detach' });
-          this.end(0, `[detached from ${this.describe()}]`);
+          this.detach();
           return;
         case 'reconnect':
           this.conn?.socket.destroy();
@@ -291,6 +310,29 @@ export class AttachClient {
           assertNever(action);
       }
     }
+  }
+
+  /**
+   * ~.: tells the daemon and ends. With the link down, first reconnects (for at most
+   * DETACH_REACH_MS) just to send `detach`, so the daemon lets the session's channels go
+   * now rather than hold them for a resume that will not come.
+   */
+  private detach(): void {
+    if (this.conn !== undefined || this.session === undefined) {
+      this.conn?.send({ type: 'detach' });
+      this.end(0, `[detached from ${this.describe()}]`);
+      return;
+    }
+    if (this.leaving !== undefined) return;
+    this.leaving = setTimeout(() => {
+      this.end(
+        0,
+        `[detached from ${this.describe()}; the gritty server on ${this.options.host} could not be reached in ${DETACH_REACH_MS / 1_000} s to be told, so it keeps this session's forwards, transfers and agent open until the next attach]`,
+      );
+    }, DETACH_REACH_MS);
+    this.status.show(this.linkDownText());
+    this.options.onLinkDown();
+    this.retryNow?.();
   }
 
   private sendInput(data: Buffer): void {
@@ -319,6 +361,7 @@ export class AttachClient {
 
   /** The status line while the link is down: the reconnect attempt, and what typing is kept or dropped. */
   private linkDownText(): string {
+    if (this.leaving !== undefined) return `[gritty] detaching from ${this.describe()}: telling the gritty server on ${printable(this.options.host)} (up to ${DETACH_REACH_MS / 1_000} s)…`;
     const typing = this.droppedInput > 0 ? ` · typing: ${this.link.input.held} bytes kept, ${this.droppedInput} dropped` : '';
     return `[gritty] reconnecting to ${this.describe()}… (attempt ${this.attempt + 1}; ~. to detach)${typing}`;
   }

@@ -96,7 +96,9 @@ export const SERVER_GONE_ATTEMPTS = 4;
  * Whether a failed reconnect attempt is worth another: yes when the link failed (a
  * lost connection, a timeout, a tunnel still respawning), no when the session or its
  * daemon is gone. A local daemon that does not answer is gone at once; behind a
- * tunnel it takes SERVER_GONE_ATTEMPTS unanswered connections in a row.
+ * tunnel it takes SERVER_GONE_ATTEMPTS unanswered connections in a row. A tunnel
+ * that refuses (its ssh being replaced, as the client asks when the link drops)
+ * neither breaks that row nor adds to it: the attempt never reached the host.
  */
 export class ReconnectFailures {
   private goneInARow = 0;
@@ -104,14 +106,16 @@ export class ReconnectFailures {
   constructor(private readonly local: boolean) {}
 
   judge(err: unknown): 'retry' | 'give-up' {
-    this.goneInARow = isGrittyError(err, 'server-gone') ? this.goneInARow + 1 : 0;
     if (!isGrittyError(err)) return 'give-up';
     switch (err.code) {
       case 'connection-lost':
       case 'timeout':
+        this.goneInARow = 0;
         return 'retry';
       case 'no-server':
+        return this.local ? 'give-up' : 'retry';
       case 'server-gone':
+        this.goneInARow++;
         return this.local || this.goneInARow >= SERVER_GONE_ATTEMPTS ? 'give-up' : 'retry';
       default:
         return 'give-up';

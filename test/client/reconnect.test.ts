@@ -101,11 +101,19 @@ describe('ReconnectFailures', () => {
     expect(failures.judge(gone)).toBe('give-up');
   });
 
-  test('an answered or refused attempt between drops starts the count over', () => {
+  test('an answered attempt between drops starts the count over', () => {
     const failures = new ReconnectFailures(false);
     for (let i = 1; i < SERVER_GONE_ATTEMPTS; i++) failures.judge(gone);
-    expect(failures.judge(refused)).toBe('retry');
+    expect(failures.judge(lost)).toBe('retry');
     expect(failures.judge(gone)).toBe('retry');
+  });
+
+  test('a refused attempt between drops (the tunnel being replaced) neither breaks the row nor adds to it', () => {
+    const failures = new ReconnectFailures(false);
+    expect(failures.judge(gone)).toBe('retry');
+    for (let i = 0; i < 10; i++) expect(failures.judge(refused)).toBe('retry');
+    for (let i = 2; i < SERVER_GONE_ATTEMPTS; i++) expect(failures.judge(gone)).toBe('retry');
+    expect(failures.judge(gone)).toBe('give-up');
   });
 
   test('gives up on errors that say the session itself is gone or refused', () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { processesWithEnv, signalAll } from '../helpers/processes.js';
+import { signalAll } from '../helpers/processes.js';
 import { E2eScope, INNER_PROMPT, innerShell, lastRow, lines, type TmuxTerminal } from '../helpers/terminal.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -25,13 +25,6 @@ function socketsOf(pid: number): Set<string> {
     }
   }
   return found;
-}
-
-/** The pid of this world's daemon. */
-function daemonPid(): number {
-  const daemons = processesWithEnv('XDG_RUNTIME_DIR', scope.world.env.XDG_RUNTIME_DIR!).filter((p) => p.argv.includes('server'));
-  expect(daemons).toHaveLength(1);
-  return daemons[0]!.pid;
 }
 
 async function attached(name: string, options: { historyLines?: number } = {}): Promise<TmuxTerminal> {
@@ -88,7 +81,7 @@ test('an outage longer than a second shows one dim reconnecting line, erased wit
   const before = await t.waitFor((s) => lastRow(s) === `${INNER_PROMPT}echo typed-before`);
   expect(lines(before)).toHaveLength(SIZE.rows); // the bottom row is in use
 
-  const daemon = daemonPid();
+  const daemon = scope.daemonPid();
   process.kill(daemon, 'SIGSTOP');
   scope.onCleanup(() => signalAll([daemon], 'SIGCONT'));
   let during: string;
@@ -119,7 +112,7 @@ test('an outage longer than a second shows one dim reconnecting line, erased wit
 
 test('a local daemon killed with SIGKILL ends the client with a message that the server is gone', async () => {
   const t = await attached('doomed');
-  process.kill(daemonPid(), 'SIGKILL');
+  process.kill(scope.daemonPid(), 'SIGKILL');
   const screen = await t.waitForOuterPrompt({ timeoutMs: 10_000 });
   // the pane wraps the message at its width
   expect(screen.replace(/\n/g, '')).toMatch(/gritty server on local is gone, and session doomed with it/);

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { GRITTY_BIN } from '../helpers/daemon.js';
-import { E2eScope, INNER_PROMPT, innerShell } from '../helpers/terminal.js';
+import { signalAll } from '../helpers/processes.js';
+import { E2eScope, INNER_PROMPT, innerShell, type TmuxTerminal } from '../helpers/terminal.js';
 import { exitOf, waitFor } from '../helpers/wait.js';
 import { freePort, listening } from '../forward/port/streams.js';
 
@@ -83,4 +85,54 @@ test('gritty rf reports a connection that found nothing on its target, listens a
   expect(await exitOf(forward.child)).toBe(0);
   await waitFor(async () => !(await listening(listen)), { what: `the laptop's ${listen} to stop listening after Ctrl-C` });
   expect(await fetchText(deadListen)).toMatch(/^failed/);
+});
+
+/** Heartbeats fast enough that a frozen daemon is noticed within seconds, not the default 15. */
+const FAST_HEARTBEAT_CONFIG = '[defaults]\nheartbeat-interval = 1\nheartbeat-timeout = 3\n';
+const LAPTOP_WENT_AWAY = 'gritty rf: the laptop went away; listening again when a client attaches';
+
+/** A session with a working `gritty rf`, whose daemon is then frozen until the client shows its link is down. */
+async function forwardWithLinkDown(name: string): Promise<{ term: TmuxTerminal; forward: Helper; daemon: number }> {
+  mkdirSync(join(scope.world.env.XDG_CONFIG_HOME!, 'gritty'), { recursive: true });
+  writeFileSync(join(scope.world.env.XDG_CONFIG_HOME!, 'gritty', 'config.toml'), FAST_HEARTBEAT_CONFIG);
+  const term = await scope.terminal({ cols: 200 });
+  term.line(`gritty new -c ${innerShell(scope.world)} local:${name}`);
+  await term.waitFor(INNER_PROMPT.trim());
+  const [listen, target] = [await freePort(), await serve()];
+  const forward = rf(`${listen}:${target}`);
+  await waitFor(() => forward.stderr().includes('Ctrl-C stops'), { what: 'gritty rf to say it forwards', describe: forward.stderr });
+  expect(await fetchText(listen)).toBe('session says /x');
+
+  const daemon = scope.daemonPid();
+  process.kill(daemon, 'SIGSTOP');
+  scope.onCleanup(() => signalAll([daemon], 'SIGCONT'));
+  await term.waitFor(`[gritty] reconnecting to local:${name}`, { timeoutMs: 20_000 });
+  return { term, forward, daemon };
+}
+
+test('~. typed while the link is down reaches the daemon once it answers: gritty rf hears the laptop went away', async () => {
+  const { term, forward, daemon } = await forwardWithLinkDown('rf-down');
+  term.escape('.');
+  await term.waitFor('[gritty] detaching from local:rf-down: telling the gritty server on local');
+  process.kill(daemon, 'SIGCONT');
+  const screen = await term.waitForOuterPrompt();
+  expect(screen).toContain('[detached from local:rf-down]');
+  expect(await term.exitStatus()).toBe(0);
+  await waitFor(() => forward.stderr().includes(LAPTOP_WENT_AWAY), { what: 'gritty rf to notice the detach', describe: forward.stderr });
+  expect(scope.sessions().find((s) => s.name === 'rf-down')?.attached).toBe(false);
+});
+
+test('~. typed while the daemon stays unreachable ends the client saying the daemon holds the forwards until the next attach, which lets them go', async () => {
+  const { term, forward, daemon } = await forwardWithLinkDown('rf-gone');
+  term.escape('.');
+  const screen = await term.waitForOuterPrompt();
+  expect(screen.replace(/\n/g, '')).toContain(
+    "[detached from local:rf-gone; the gritty server on local could not be reached in 5 s to be told, so it keeps this session's forwards, transfers and agent open until the next attach]",
+  );
+  expect(await term.exitStatus()).toBe(0);
+  process.kill(daemon, 'SIGCONT');
+
+  term.line('gritty attach local:rf-gone');
+  await term.waitFor(INNER_PROMPT.trim());
+  await waitFor(() => forward.stderr().includes(LAPTOP_WENT_AWAY), { what: 'gritty rf to hear the fresh attach let the held forward go', describe: forward.stderr });
 });

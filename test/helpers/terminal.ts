@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GRITTY_BIN, makeGrittyEnv, type GrittyEnv } from './daemon.js';
+import { processesWithEnv } from './processes.js';
 import { waitFor, type WaitOptions } from './wait.js';
 
 /** The outer shell's prompt in every test terminal; distinct from the session's INNER_PROMPT. */
@@ -224,6 +225,13 @@ export class E2eScope {
     const r = this.world.run(['ls', '--json']);
     if (r.status !== 0) throw new Error(`gritty ls failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as ListedSession[];
+  }
+
+  /** The pid of this world's daemon. */
+  daemonPid(): number {
+    const daemons = processesWithEnv('XDG_RUNTIME_DIR', this.world.env.XDG_RUNTIME_DIR!).filter((p) => p.argv.includes('server'));
+    if (daemons.length !== 1) throw new Error(`expected one daemon in this world, found ${daemons.length}`);
+    return daemons[0]!.pid;
   }
 
   cleanup(): void {

@@ -27,6 +27,8 @@ afterEach(() => {
 });
 
 const STREAM_BYTES = 100 << 20;
+/** Its steps wait with their own bounds; 100 MiB through ssh with a tunnel killed midway takes over a minute on a loaded 2-core host. */
+const STREAM_TEST_TIMEOUT_MS = 240_000;
 
 /** Deterministic bytes, so both ends agree without sending a hash along. */
 function block(i: number): Buffer {
@@ -84,7 +86,7 @@ function consumerScript(dir: string): string {
   return path;
 }
 
-test('a 100 MiB stream through gritty lf survives kill -9 of the tunnel ssh byte-exactly, and typing keeps echoing meanwhile', async () => {
+test('a 100 MiB stream through gritty lf survives kill -9 of the tunnel ssh byte-exactly, and typing keeps echoing meanwhile', { timeout: STREAM_TEST_TIMEOUT_MS }, async () => {
   worlds = RemoteWorlds.start();
   const laptop = worlds.laptop();
   const term = await worlds.terminal(laptop, { cols: 160 });
@@ -94,7 +96,10 @@ test('a 100 MiB stream through gritty lf survives kill -9 of the tunnel ssh byte
   const consumer = consumerScript(laptop.root);
   const progress = join(laptop.root, 'progress');
 
-  term.line(`${GRITTY_BIN} lf 17001:${port} 2>/dev/null & sleep 1; node ${consumer} 17001 ${progress} > ${join(laptop.root, 'result')} &`);
+  const lfLog = join(laptop.root, 'lf.log');
+  term.line(`${GRITTY_BIN} lf 17001:${port} 2>${lfLog} &`);
+  await waitFor(() => existsSync(lfLog) && readFileSync(lfLog, 'utf8').includes('Ctrl-C stops'), { what: 'gritty lf to listen', describe: () => term.screen() });
+  term.line(`node ${consumer} 17001 ${progress} > ${join(laptop.root, 'result')} &`);
   await waitFor(() => existsSync(progress) && Number(readFileSync(progress, 'utf8')) >= 20 << 20, { what: '20 MiB through the forward', timeoutMs: 30_000, describe: () => term.screen() });
   const [ssh] = tunnelSshes(laptop);
   process.kill(ssh!.pid, 'SIGKILL');

@@ -32,6 +32,11 @@ const STREAM_BYTES = 1 << 30;
 /** Typing starts once this much has arrived: the transfer is in full flow, not starting. */
 const FLOWING_BYTES = 64 << 20;
 const LINES = 12;
+/**
+ * Each step waits with its own bound; the whole (1 GiB through ssh, with typing) takes
+ * over a minute on a loaded 2-core host, past vitest's default 60 s.
+ */
+const TEST_TIMEOUT_MS = 300_000;
 
 /** The byte count dd reports (status=progress once a second, and a last line at its end). */
 function ddBytes(path: string): number {
@@ -78,7 +83,7 @@ async function typeDuringTransfer(s: TransferScene, typed: string, stillRunning:
   for (const line of lines) expect(history.split(line).length - 1, `${line} on screen`).toBe(1);
 }
 
-test('lines typed during a 1 GiB transfer from the laptop into the session are echoed and read exactly once, before it ends', async () => {
+test('lines typed during a 1 GiB transfer from the laptop into the session are echoed and read exactly once, before it ends', { timeout: TEST_TIMEOUT_MS }, async () => {
   scene = await TransferScene.start();
   const ddErr = join(scene.laptop.root, 'dd.err');
   const recvStatus = join(scene.laptop.root, 'recv.status');
@@ -94,7 +99,7 @@ test('lines typed during a 1 GiB transfer from the laptop into the session are e
   expect(textOf(recvStatus).trim()).toBe('0');
 });
 
-test('lines typed during a 1 GiB transfer from the session to the laptop are echoed and read exactly once, before it ends', async () => {
+test('lines typed during a 1 GiB transfer from the session to the laptop are echoed and read exactly once, before it ends', { timeout: TEST_TIMEOUT_MS }, async () => {
   scene = await TransferScene.start();
   const ddErr = join(scene.laptop.root, 'dd.err');
   const sendStatus = join(scene.laptop.root, 'send.status');

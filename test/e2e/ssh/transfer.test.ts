@@ -24,6 +24,11 @@ afterEach(() => {
 const BIG_BYTES = 256 << 20;
 /** How long the laptop sleeps mid-transfer: twice the heartbeat timeout, so waking is judged by the wall clock. */
 const LID_CLOSED_MS = 30_000;
+/**
+ * Each step waits with its own bound; a whole transfer of 256 MiB through ssh takes
+ * over a minute on a loaded 2-core host, past vitest's default 60 s.
+ */
+const BIG_TRANSFER_TEST_TIMEOUT_MS = 240_000;
 
 /** A laptop attached to devbox:work in a terminal, at the session's prompt. */
 async function attachedLaptop(): Promise<{ laptop: GrittyEnv; term: TmuxTerminal }> {
@@ -31,7 +36,7 @@ async function attachedLaptop(): Promise<{ laptop: GrittyEnv; term: TmuxTerminal
   return { laptop: scene.laptop, term: scene.term };
 }
 
-test('256 MiB from the laptop into the session arrives byte-exact through kill -9 of the tunnel ssh in the middle, and the attached terminal is told how much went', async () => {
+test('256 MiB from the laptop into the session arrives byte-exact through kill -9 of the tunnel ssh in the middle, and the attached terminal is told how much went', { timeout: BIG_TRANSFER_TEST_TIMEOUT_MS }, async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'big.bin');
   const sum = randomFile(source, BIG_BYTES);
@@ -77,7 +82,7 @@ test('a transfer from the laptop finishes byte-exact after the laptop slept 30 s
   expect(readdirSync(into)).toEqual(['big.bin']);
 }, 120_000);
 
-test('256 MiB from the session to the laptop arrives byte-exact, and the attached terminal is told when it starts and ends', async () => {
+test('256 MiB from the session to the laptop arrives byte-exact, and the attached terminal is told when it starts and ends', { timeout: BIG_TRANSFER_TEST_TIMEOUT_MS }, async () => {
   const { laptop, term } = await attachedLaptop();
   const source = join(laptop.root, 'from-session.bin');
   const sum = randomFile(source, BIG_BYTES);
