@@ -315,7 +315,7 @@ export class AttachClient {
   /**
    * ~.: tells the daemon and ends. With the link down, first reconnects (for at most
    * DETACH_REACH_MS) just to send `detach`, so the daemon lets the session's channels go
-   * now rather than hold them for a resume that will not come.
+   * now rather than hold them for a resume that will not come; a second ~. ends at once.
    */
   private detach(): void {
     if (this.conn !== undefined || this.session === undefined) {
@@ -323,11 +323,16 @@ export class AttachClient {
       this.end(0, `[detached from ${this.describe()}]`);
       return;
     }
-    if (this.leaving !== undefined) return;
+    const held = "so it keeps this session's forwards, transfers and agent open until the next attach";
+    if (this.leaving !== undefined) {
+      // a second ~.: the person will not wait
+      this.end(0, `[detached from ${this.describe()} without telling the gritty server on ${this.options.host}, ${held}]`);
+      return;
+    }
     this.leaving = setTimeout(() => {
       this.end(
         0,
-        `[detached from ${this.describe()}; the gritty server on ${this.options.host} could not be reached in ${DETACH_REACH_MS / 1_000} s to be told, so it keeps this session's forwards, transfers and agent open until the next attach]`,
+        `[detached from ${this.describe()}; the gritty server on ${this.options.host} could not be reached in ${DETACH_REACH_MS / 1_000} s to be told, ${held}]`,
       );
     }, DETACH_REACH_MS);
     this.status.show(this.linkDownText());
@@ -361,7 +366,7 @@ export class AttachClient {
 
   /** The status line while the link is down: the reconnect attempt, and what typing is kept or dropped. */
   private linkDownText(): string {
-    if (this.leaving !== undefined) return `[gritty] detaching from ${this.describe()}: telling the gritty server on ${printable(this.options.host)} (up to ${DETACH_REACH_MS / 1_000} s)…`;
+    if (this.leaving !== undefined) return `[gritty] detaching from ${this.describe()}: telling the gritty server on ${printable(this.options.host)} (up to ${DETACH_REACH_MS / 1_000} s; ~. again leaves now)…`;
     const typing = this.droppedInput > 0 ? ` · typing: ${this.link.input.held} bytes kept, ${this.droppedInput} dropped` : '';
     return `[gritty] reconnecting to ${this.describe()}… (attempt ${this.attempt + 1}; ~. to detach)${typing}`;
   }

@@ -136,3 +136,15 @@ test('~. typed while the daemon stays unreachable ends the client saying the dae
   await term.waitFor(INNER_PROMPT.trim());
   await waitFor(() => forward.stderr().includes(LAPTOP_WENT_AWAY), { what: 'gritty rf to hear the fresh attach let the held forward go', describe: forward.stderr });
 });
+
+test('a second ~. while the first waits for the daemon leaves at once, saying the daemon was not told', async () => {
+  const { term } = await forwardWithLinkDown('rf-twice');
+  term.escape('.');
+  await term.waitFor('~. again leaves now');
+  term.escape('.');
+  const screen = await term.waitForOuterPrompt();
+  expect(screen.replace(/\n/g, '')).toContain(
+    "[detached from local:rf-twice without telling the gritty server on local, so it keeps this session's forwards, transfers and agent open until the next attach]",
+  );
+  expect(await term.exitStatus()).toBe(0);
+});
