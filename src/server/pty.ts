@@ -19,9 +19,10 @@ export interface PtyOptions {
   cols: number;
   rows: number;
   /**
-   * Hands over a flood's output in chunks of up to 64 KiB (the shared read buffer) instead of one per
-   * 4 KiB read, so everything after the read (ring, frames, wake-ups) runs once per
-   * chunk. Such a chunk is only valid until the listener returns: copy what you keep.
+   * Hands over a flood's output in chunks of up to 64 KiB (the shared read buffer)
+   * instead of one per 4 KiB read, so everything after the read (ring, frames,
+   * wake-ups) runs once per chunk. Such a chunk is only valid until the listener
+   * returns: copy what you keep.
    */
   drainFloods?: boolean;
 }
@@ -189,9 +190,9 @@ function readOutput(unix: { fd: number; _socket: Socket }, drainFloods: boolean,
 /**
  * After a full read (its `length` bytes at the start of `chunk`), reads on from the
  * (non-blocking) master while the kernel keeps handing over full buffers, up to the
- * end of `chunk` (bounded so a flood cannot hold the event loop, and keystrokes, up for long). A short read means the program has been caught up with; an error
- * (EAGAIN, or EIO once the program is gone) stops the drain and is left for the next
- * read to see.
+ * end of `chunk`: bounded, so a flood cannot hold the event loop (and keystrokes) up
+ * for long. A short read means the program has been caught up with; an error (EAGAIN,
+ * or EIO once the program is gone) stops the drain and is left for the next read to see.
  */
 function drainFlood(fd: number, chunk: Buffer, first: number): Buffer {
   let length = first;
