@@ -277,7 +277,8 @@ export class Session {
         return;
       case 'repaint':
         client.pump.stop();
-        void this.repaint(client, 0, 0);
+        // a repaint asked for while the pump is out of the ring still reports what was skipped
+        void this.repaint(client, Math.max(0, this.ring.start - client.pump.offset), 0);
         return;
       case 'detach':
         if (this.client === client) this.client = undefined;

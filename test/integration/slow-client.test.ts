@@ -76,3 +76,24 @@ test('a client that stops reading during a flood costs bounded memory and gets a
   ticks.forEach((k, i) => i > 0 && expect(k).toBe(ticks[i - 1]! + 1));
   expect(rssKiB(ack.pid) - before).toBeLessThan(RSS_SLACK_KIB);
 });
+
+test('a repaint asked for by a client that fell out of the ring says how much was skipped', { timeout: 60_000 }, async () => {
+  const command = `read go; head -c ${FLOOD_BYTES} /dev/urandom | base64; echo FLOOD-DONE; exec cat`;
+  await createSession(server.world.ctlSocket, { name: 'asked', command });
+  const attach = await attachRaw(server.world.ctlSocket, 'asked');
+  const client = server.track(attach.client);
+  client.socket.pause();
+  client.send({ type: 'input', data: Buffer.from('go\r') });
+  await waitFor(async () => (await sessionOffset('asked')) > (FLOOD_BYTES * 4) / 3, { timeoutMs: 30_000, what: 'the flood to be written while the client is stalled' });
+
+  // the request reaches the daemon before the stalled socket drains, so no pump noticed the loss yet
+  client.send({ type: 'repaint' });
+  client.socket.resume();
+  let snapshot: MessageOf<'snapshot'> | undefined;
+  while (snapshot === undefined) {
+    const msg: Message | undefined = await client.next(15_000);
+    if (msg === undefined) throw new Error('closed before a snapshot');
+    if (msg.type === 'snapshot') snapshot = msg;
+  }
+  expect(snapshot.lost).toBeGreaterThan(0);
+});
