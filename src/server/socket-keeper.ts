@@ -1,16 +1,18 @@
-import { lstatSync, type Stats } from 'node:fs';
+import { lstatSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Logger } from '../relay/log.js';
 import { ensurePrivateDir, listenPrivate, type ListenOptions } from '../relay/secure-socket.js';
 
 /**
- * How often every kept socket is checked: a few seconds, so that a socket dir deleted
- * under the daemon (systemd-logind removes /run/user/$UID when the user's last login
- * ends) is repaired before a user's next command is likely to notice. One lstat per
- * socket per check.
+ * How long after a change in a kept socket's dir its sockets are checked: long enough
+ * for an `rm -rf` of the dir (systemd-logind removes /run/user/$UID when the user's
+ * last login ends) to be over before the dir is made again, short enough that it is
+ * repaired before a user's next command is likely to notice.
  */
-export const SOCKET_CHECK_INTERVAL_MS = 2_000;
+export const SOCKET_SETTLE_MS = 2_000;
+/** How often every kept socket is checked when a dir cannot be watched (inotify's watch limit reached). */
+export const SOCKET_POLL_MS = 2_000;
 
 export interface KeptListener {
   readonly path: string;
@@ -32,12 +34,21 @@ interface Entry {
   closed: boolean;
 }
 
+interface DirWatch {
+  watcher: FSWatcher;
+  identity: string;
+  /** The dir itself was deleted or moved: the watch follows an inode no longer at the path. */
+  stale: boolean;
+}
+
 /**
- * Keeps the daemon's sockets reachable at their paths. Every few seconds each is
- * checked to still be the same file (device and inode); one that is gone (its dir
- * deleted) is bound again, its dir made again, through the secure-socket helpers. One
- * replaced by another file, or that cannot be bound again, is reported lost, never
- * taken back: the file there belongs to someone else (another daemon, most likely).
+ * Keeps the daemon's sockets reachable at their paths. A change in a socket's dir
+ * (inotify, through `fs.watch`) has each socket checked, once things settle, to still
+ * be the same file (device and inode); one that is gone (its dir deleted) is bound
+ * again, its dir made again, through the secure-socket helpers. One replaced by another
+ * file, or that cannot be bound again, is reported lost, never taken back: the file
+ * there belongs to someone else (another daemon, most likely). While nothing changes
+ * the keeper runs no code at all, so an idle daemon stays as small as it started.
  *
  * Node removes a Unix socket's path when its server closes, whatever file is there by
  * then; so a server is closed only while its path is still its own, and one whose
@@ -46,42 +57,116 @@ interface Entry {
  */
 export class SocketKeeper {
   private readonly entries = new Set<Entry>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly watches = new Map<string, DirWatch>();
+  private settling: NodeJS.Timeout | undefined;
+  private polling: NodeJS.Timeout | undefined;
   private checking = false;
+  private changedWhileChecking = false;
+  private stopped = false;
+  /** Rounds of checks run so far. */
+  rounds = 0;
 
-  constructor(private readonly log: Logger, intervalMs = SOCKET_CHECK_INTERVAL_MS) {
-    this.timer = setInterval(() => void this.check(), intervalMs);
-    this.timer.unref();
-  }
+  constructor(
+    private readonly log: Logger,
+    private readonly settleMs = SOCKET_SETTLE_MS,
+  ) {}
 
   /** Listens on `path` (its dir must be private already) and keeps it there. */
   async listen(path: string, onConnection: (socket: Socket) => void, options: KeepOptions): Promise<KeptListener> {
     const server = await listenPrivate(path, onConnection, options);
     const entry: Entry = { path, onConnection, options, server, identity: identityOf(lstatSync(path)), closed: false };
     this.entries.add(entry);
+    this.watchDirs();
     return {
       path,
       close: () => {
         entry.closed = true;
         this.entries.delete(entry);
         this.release(entry);
+        this.watchDirs();
       },
     };
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.settling);
+    clearInterval(this.polling);
+    for (const held of this.watches.values()) held.watcher.close();
+    this.watches.clear();
   }
 
-  /** One round of checks; rounds never overlap. */
-  async check(): Promise<void> {
+  /** Something changed in a kept socket's dir: check once things settle. */
+  private changed(): void {
+    if (this.stopped) return;
+    if (this.checking) {
+      this.changedWhileChecking = true;
+      return;
+    }
+    if (this.settling !== undefined) return;
+    this.settling = setTimeout(() => {
+      this.settling = undefined;
+      void this.check();
+    }, this.settleMs);
+    this.settling.unref();
+  }
+
+  /** One round of checks, then the watches follow the dirs as they are now; rounds never overlap. */
+  private async check(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
+    this.rounds++;
     try {
       for (const entry of [...this.entries]) if (!entry.closed) await this.checkOne(entry);
     } finally {
       this.checking = false;
+      this.watchDirs();
+      if (this.changedWhileChecking) {
+        this.changedWhileChecking = false;
+        this.changed();
+      }
     }
+  }
+
+  /** Watches each kept socket's dir, afresh where the dir was made again; drops watches no socket needs. */
+  private watchDirs(): void {
+    if (this.stopped) return;
+    const dirs = new Set([...this.entries].map((entry) => dirname(entry.path)));
+    for (const [dir, held] of this.watches) {
+      if (dirs.has(dir) && !held.stale && currentIdentity(dir) === held.identity) continue;
+      held.watcher.close();
+      this.watches.delete(dir);
+    }
+    for (const dir of dirs) if (!this.watches.has(dir)) this.watchDir(dir);
+  }
+
+  private watchDir(dir: string): void {
+    const identity = currentIdentity(dir);
+    if (identity === undefined) return;
+    try {
+      const held: DirWatch = {
+        identity,
+        stale: false,
+        watcher: watch(dir, { persistent: false }, (_event, name) => {
+          if (name === basename(dir)) held.stale = true;
+          this.changed();
+        }),
+      };
+      held.watcher.on('error', () => {
+        held.stale = true;
+        this.changed();
+      });
+      this.watches.set(dir, held);
+    } catch (err) {
+      this.pollInstead(`cannot watch ${dir} (${(err as Error).message}); checking its sockets every ${SOCKET_POLL_MS} ms instead`);
+    }
+  }
+
+  private pollInstead(reason: string): void {
+    if (this.polling !== undefined) return;
+    this.log.warn(reason);
+    this.polling = setInterval(() => void this.check(), SOCKET_POLL_MS);
+    this.polling.unref();
   }
 
   private async checkOne(entry: Entry): Promise<void> {
