@@ -11,14 +11,11 @@ const daemon = daemonArgv(args);
 process.exit(daemon !== undefined ? await runDaemon(daemon) : await runCli());
 
 async function runCli(): Promise<number> {
-  // V8 optimizes a function once it has run about 200 KB of its bytecode: a keystroke's
-  // path through the client (a few dozen small functions) got there only after ~2000
-  // keystrokes, and every attach starts a fresh client. A quarter of that budget
-  // optimizes it within the first few hundred. Set before the CLI's modules load; not
-  // in the daemon server-start.ts spawns, whose RSS it raised by 4.4 MiB (compiling on
-  // helper threads) and which lives long enough to get there anyway
-  // (docs/PERFORMANCE-NOTES.md, "Tier-up").
-  (await import('node:v8')).setFlagsFromString(`--interrupt-budget=${16 * 1024}`);
+  // every attach starts a fresh client, whose keystroke path would otherwise run
+  // unoptimized for its first ~2000 keystrokes; set before the CLI's modules load. A
+  // daemon does it at its first attach (requests/attach.ts), not at start, so that one
+  // nobody has typed into stays without the optimizing compiler's ~4 MiB.
+  (await import('./relay/tier-up.js')).optimizeSooner();
   const { main } = await import('./client/cli.js');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return main(args, {

@@ -2,6 +2,7 @@ import type { Connection } from '../../relay/connection.js';
 import { GrittyError } from '../../relay/errors.js';
 import type { MessageOf } from '../../relay/messages.js';
 import { LAST_SESSION } from '../../relay/names.js';
+import { optimizeSooner } from '../../relay/tier-up.js';
 import type { DaemonContext, Peer } from '../context.js';
 import type { AttachRequest, Session } from '../session.js';
 
@@ -44,5 +45,7 @@ export async function attachTo(
     throw new GrittyError('taken-over', `session ${session.name} was taken over by ${who}; run gritty attach to take it back`);
   }
   ctx.log.info(`client ${peer.by} attached to ${session.name} (${session.id})`);
+  // not at start: a daemon nobody has typed into stays without the optimizing compiler's ~4 MiB
+  optimizeSooner();
 }
 
