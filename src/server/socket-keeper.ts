@@ -63,13 +63,17 @@ export class SocketKeeper {
   private checking = false;
   private changedWhileChecking = false;
   private stopped = false;
-  /** Rounds of checks run so far. */
-  rounds = 0;
+  private roundsRun = 0;
 
   constructor(
     private readonly log: Logger,
     private readonly settleMs = SOCKET_SETTLE_MS,
   ) {}
+
+  /** Rounds of checks run so far. */
+  get rounds(): number {
+    return this.roundsRun;
+  }
 
   /** Listens on `path` (its dir must be private already) and keeps it there. */
   async listen(path: string, onConnection: (socket: Socket) => void, options: KeepOptions): Promise<KeptListener> {
@@ -115,7 +119,7 @@ export class SocketKeeper {
   private async check(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
-    this.rounds++;
+    this.roundsRun++;
     try {
       for (const entry of [...this.entries]) if (!entry.closed) await this.checkOne(entry);
     } finally {
@@ -142,7 +146,11 @@ export class SocketKeeper {
 
   private watchDir(dir: string): void {
     const identity = currentIdentity(dir);
-    if (identity === undefined) return;
+    // gone again before it could be watched: nothing would ever report it
+    if (identity === undefined) {
+      this.changed();
+      return;
+    }
     try {
       const held: DirWatch = {
         identity,
@@ -157,6 +165,8 @@ export class SocketKeeper {
         this.changed();
       });
       this.watches.set(dir, held);
+      // a change between the last round's check and this watch would not be reported either
+      if ([...this.entries].some((entry) => dirname(entry.path) === dir && currentIdentity(entry.path) !== entry.identity)) this.changed();
     } catch (err) {
       this.pollInstead(`cannot watch ${dir} (${(err as Error).message}); checking its sockets every ${SOCKET_POLL_MS} ms instead`);
     }
