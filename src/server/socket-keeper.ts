@@ -58,6 +58,8 @@ interface DirWatch {
 export class SocketKeeper {
   private readonly entries = new Set<Entry>();
   private readonly watches = new Map<string, DirWatch>();
+  /** How many kept sockets each watched dir holds. */
+  private readonly dirs = new Map<string, number>();
   private settling: NodeJS.Timeout | undefined;
   private polling: NodeJS.Timeout | undefined;
   private checking = false;
@@ -80,14 +82,15 @@ export class SocketKeeper {
     const server = await listenPrivate(path, onConnection, options);
     const entry: Entry = { path, onConnection, options, server, identity: identityOf(lstatSync(path)), closed: false };
     this.entries.add(entry);
-    this.watchDirs();
+    this.countIn(dirname(path), 1);
     return {
       path,
       close: () => {
+        if (entry.closed) return;
         entry.closed = true;
         this.entries.delete(entry);
         this.release(entry);
-        this.watchDirs();
+        this.countIn(dirname(path), -1);
       },
     };
   }
@@ -124,7 +127,7 @@ export class SocketKeeper {
       for (const entry of [...this.entries]) if (!entry.closed) await this.checkOne(entry);
     } finally {
       this.checking = false;
-      this.watchDirs();
+      this.renewWatches();
       if (this.changedWhileChecking) {
         this.changedWhileChecking = false;
         this.changed();
@@ -132,19 +135,32 @@ export class SocketKeeper {
     }
   }
 
-  /** Watches each kept socket's dir, afresh where the dir was made again; drops watches no socket needs. */
-  private watchDirs(): void {
+  /** A socket kept in `dir` (+1) or no longer (-1): the dir is watched while it holds any. */
+  private countIn(dir: string, delta: 1 | -1): void {
+    const count = (this.dirs.get(dir) ?? 0) + delta;
+    if (count > 0) {
+      this.dirs.set(dir, count);
+      if (!this.watches.has(dir)) this.watchDir(dir);
+      return;
+    }
+    this.dirs.delete(dir);
+    this.watches.get(dir)?.watcher.close();
+    this.watches.delete(dir);
+  }
+
+  /** Watches each kept socket's dir afresh where the dir was removed, moved or made again. */
+  private renewWatches(): void {
     if (this.stopped) return;
-    const dirs = new Set([...this.entries].map((entry) => dirname(entry.path)));
     for (const [dir, held] of this.watches) {
-      if (dirs.has(dir) && !held.stale && currentIdentity(dir) === held.identity) continue;
+      if (!held.stale && currentIdentity(dir) === held.identity) continue;
       held.watcher.close();
       this.watches.delete(dir);
     }
-    for (const dir of dirs) if (!this.watches.has(dir)) this.watchDir(dir);
+    for (const dir of this.dirs.keys()) if (!this.watches.has(dir)) this.watchDir(dir);
   }
 
   private watchDir(dir: string): void {
+    if (this.stopped) return;
     const identity = currentIdentity(dir);
     // gone again before it could be watched: nothing would ever report it
     if (identity === undefined) {
@@ -207,6 +223,7 @@ export class SocketKeeper {
     entry.closed = true;
     this.entries.delete(entry);
     this.release(entry);
+    this.countIn(dirname(entry.path), -1);
     entry.options.onLost(reason);
   }
 
