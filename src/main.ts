@@ -15,7 +15,7 @@ async function runCli(): Promise<number> {
   // unoptimized for its first ~2000 keystrokes; set before the CLI's modules load. A
   // daemon does it at its first attach (requests/attach.ts), not at start, so that one
   // nobody has typed into stays without the optimizing compiler's ~4 MiB.
-  (await import('./relay/tier-up.js')).optimizeSooner();
+  await (await import('./relay/tier-up.js')).optimizeSooner();
   const { main } = await import('./client/cli.js');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return main(args, {

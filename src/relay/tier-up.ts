@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-
 /**
  * V8 optimizes a function once it has run about 200 KB of its bytecode (its default
  * interrupt budget of 66 KiB, a few times over): a keystroke's path, a few dozen small
@@ -7,11 +5,13 @@ import { setFlagsFromString } from 'node:v8';
  * budget optimizes it within the first few hundred (docs/PERFORMANCE-NOTES.md, "Tier-up").
  */
 const INTERRUPT_BUDGET_BYTES = 16 * 1024;
-let sooner = false;
+let sooner: Promise<void> | undefined;
 
-/** From now on this process optimizes its hot functions sooner (as each function's budget is next reset). */
-export function optimizeSooner(): void {
-  if (sooner) return;
-  sooner = true;
-  setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET_BYTES}`);
+/**
+ * From now on this process optimizes its hot functions sooner (as each function's budget
+ * is next reset). `node:v8` is loaded only here: a daemon nobody attached to never pays for it.
+ */
+export function optimizeSooner(): Promise<void> {
+  sooner ??= import('node:v8').then((v8) => v8.setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET_BYTES}`));
+  return sooner;
 }

@@ -13,7 +13,7 @@ const TIER_UP = fileURLToPath(new URL('../../dist/src/relay/tier-up.js', import.
 function callsUntilOptimized(sooner: boolean): number {
   const script = `
     const { optimizeSooner } = await import(${JSON.stringify(TIER_UP)});
-    if (${sooner}) optimizeSooner();
+    if (${sooner}) await optimizeSooner();
     function keystroke(bytes) { let sum = 0; for (let i = 0; i < bytes.length; i++) sum = (sum + bytes[i]) | 0; return sum; }
     const bytes = new Uint8Array(4).fill(7);
     const OPTIMIZED = 1 << 4;

@@ -46,6 +46,6 @@ export async function attachTo(
   }
   ctx.log.info(`client ${peer.by} attached to ${session.name} (${session.id})`);
   // not at start: a daemon nobody has typed into stays without the optimizing compiler's ~4 MiB
-  optimizeSooner();
+  void optimizeSooner();
 }
 
