@@ -1,4 +1,4 @@
-import { closeProbes, openProbes } from './probe.js';
+import { closeProbes, openProbes, type Probe } from './probe.js';
 import type { Peer } from './peers.js';
 import { nowMs, quantile, sleep, spread, type Spread } from './stats.js';
 
@@ -23,6 +23,12 @@ export interface EchoResult {
   meanMs: number;
   /** The p50 of each round: how far one round's figure can stray from another's. */
   roundP50: Spread;
+  /**
+   * Each round's first keystroke, typed after this peer sat idle through the other
+   * peers' turns: p50 over the rounds, and the median idle time before it. A process
+   * whose caches went cold meanwhile pays for it on this keystroke.
+   */
+  afterPause: { p50Ms: number; idleMs: number };
 }
 
 /**
@@ -34,11 +40,15 @@ export async function measureEcho(peers: Peer[], options: EchoOptions, skipped: 
   try {
     const samples = new Map(probes.map((p) => [p, [] as number[]]));
     const roundP50s = new Map(probes.map((p) => [p, [] as number[]]));
+    const firsts = new Map(probes.map((p) => [p, [] as number[]]));
+    const idles = new Map(probes.map((p) => [p, [] as number[]]));
+    const lastEcho = new Map<Probe, number>();
     const perRound = Math.ceil(options.samples / options.rounds);
     for (let round = -1; round < options.rounds; round++) {
       for (const probe of probes) {
         await probe.session.beforeTurn?.();
         const taken: number[] = [];
+        const idle = nowMs() - (lastEcho.get(probe) ?? Number.NaN);
         // round -1 is the warm-up
         for (let i = 0; i < (round < 0 ? options.warmup : perRound); i++) {
           const echoed = probe.term.waitFor(KEY, 5_000);
@@ -46,16 +56,19 @@ export async function measureEcho(peers: Peer[], options: EchoOptions, skipped: 
           probe.term.write(KEY);
           const at = await echoed;
           taken.push(at - sent);
+          lastEcho.set(probe, at);
           await sleep(options.gapMs * (0.5 + Math.random()));
         }
         if (round < 0) continue;
         samples.get(probe)!.push(...taken);
         roundP50s.get(probe)!.push(quantile(taken, 0.5));
+        firsts.get(probe)!.push(taken[0]!);
+        idles.get(probe)!.push(idle);
       }
     }
     return probes.map((probe) => {
       const s = samples.get(probe)!;
-      const r = { peer: probe.peer.name, samples: s.length, p50Ms: quantile(s, 0.5), p99Ms: quantile(s, 0.99), meanMs: s.reduce((a, b) => a + b, 0) / s.length, roundP50: spread(roundP50s.get(probe)!) };
+      const r = { peer: probe.peer.name, samples: s.length, p50Ms: quantile(s, 0.5), p99Ms: quantile(s, 0.99), meanMs: s.reduce((a, b) => a + b, 0) / s.length, roundP50: spread(roundP50s.get(probe)!), afterPause: { p50Ms: quantile(firsts.get(probe)!, 0.5), idleMs: quantile(idles.get(probe)!, 0.5) } };
       log(`echo ${r.peer}: p50 ${r.p50Ms.toFixed(3)} ms (rounds ${r.roundP50.min.toFixed(3)}–${r.roundP50.max.toFixed(3)}, CV ${(r.roundP50.cv * 100).toFixed(0)}%), p99 ${r.p99Ms.toFixed(3)} ms`);
       return r;
     });

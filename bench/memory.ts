@@ -1,7 +1,7 @@
 import { GrittyWorld } from './gritty-world.js';
 import { rssKiB } from './processes.js';
 import { TmuxServer } from './peers.js';
-import { sleep } from './stats.js';
+import { median, sleep } from './stats.js';
 
 /** Idle shells, as in the issue: no rc files, so every server holds the same thing. */
 export const IDLE_SHELL = ['bash', '--norc'];
@@ -9,6 +9,40 @@ export const IDLE_SHELL = ['bash', '--norc'];
 const SETTLE_MS = 1_500;
 /** `gritty new` processes started at once while populating a daemon. */
 const CREATE_CONCURRENCY = 4;
+
+/** Both servers' RSS at one session count, in one trial (a fresh gritty daemon and tmux server grown from one session). */
+export interface MemoryReading {
+  trial: number;
+  sessions: number;
+  grittyKiB: number;
+  tmuxKiB: number;
+}
+
+/**
+ * Each trial's RSS growth per idle session between two counts it was weighed at: the
+ * spread between trials is what one reading alone would hide (a one-time cost, such as
+ * V8 loading its optimizing compiler while sessions are made, lands in some trials and
+ * not in others).
+ */
+export function perSessionKiB(readings: readonly MemoryReading[], from: number, to: number): number[] {
+  const trials = [...new Set(readings.map((r) => r.trial))];
+  return trials.flatMap((trial) => {
+    const at = (n: number) => readings.find((r) => r.trial === trial && r.sessions === n)?.grittyKiB;
+    const [a, b] = [at(from), at(to)];
+    return a === undefined || b === undefined ? [] : [(b - a) / (to - from)];
+  });
+}
+
+/** The session counts a trial weighs the servers at: one, half way, and `many`. */
+export function memoryCounts(many: number): number[] {
+  return [...new Set([1, Math.max(1, Math.round(many / 2)), many])];
+}
+
+/** gritty's RSS at `sessions` over the trials: median, lowest, highest. */
+export function grittyAt(readings: readonly MemoryReading[], sessions: number): { median: number; min: number; max: number } | undefined {
+  const kib = readings.filter((r) => r.sessions === sessions).map((r) => r.grittyKiB);
+  return kib.length === 0 ? undefined : { median: median(kib), min: Math.min(...kib), max: Math.max(...kib) };
+}
 
 /** A server of some kind that can be grown to n idle sessions and weighed. */
 export interface Populated {

@@ -1,6 +1,7 @@
 import type { EchoResult } from './echo.js';
 import { busyPeerName, LOAD_SAMPLE_MS, type LoadCost } from './busy.js';
-import { fixed, ratio, spreadCell } from './stats.js';
+import { grittyAt, perSessionKiB, type MemoryReading } from './memory.js';
+import { fixed, median, ratio, spreadCell } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
 /** Issue 11's tables: its targets, CPU per MiB by process on each path, and the busy daemon. */
@@ -19,7 +20,7 @@ export interface PerfInputs {
   throughput: ThroughputResult[];
   echo: EchoResult[];
   sshThroughput: ThroughputResult[];
-  memory: { sessions: number; grittyKiB: number | undefined }[];
+  memory: MemoryReading[];
   busy: BusyResults | string;
 }
 
@@ -69,6 +70,17 @@ function busySummary(busy: BusyResults | string): string {
   return `${fixed(t && t.medianBytesPerSec / MB, 1)} MB/s (${ratio(t?.medianBytesPerSec, t0?.medianBytesPerSec)} of the same daemon with them stopped); echo p50 ${fixed(e?.p50Ms, 3)} ms, p99 ${fixed(e?.p99Ms, 3)} ms (stopped: ${fixed(e0?.p50Ms, 3)}, ${fixed(e0?.p99Ms, 3)} ms)`;
 }
 
+function trialCount(n: number): string {
+  return `${n} trial${n === 1 ? '' : 's'}`;
+}
+
+/** Growth per session between the last two counts weighed: what one more session costs once the daemon's one-time costs (its optimizing compiler among them) are in the first reading. */
+function marginalCell(memory: MemoryReading[], many: number): string {
+  const mid = Math.max(...memory.filter((m) => m.sessions < many).map((m) => m.sessions));
+  const trials = Number.isFinite(mid) && mid > 1 ? perSessionKiB(memory, mid, many) : [];
+  return trials.length === 0 ? 'n/a' : `${fixed(median(trials), 0)} KiB (${mid} → ${many} sessions, median of ${trialCount(trials.length)}: ${trials.map((k) => fixed(k, 0)).join(', ')})`;
+}
+
 export function issue11Targets(r: PerfInputs): string[] {
   const tp = both(find(r.throughput, 'gritty'), find(r.throughput, 'dtach'));
   const ssh = both(find(r.sshThroughput, 'gritty over ssh'), find(r.sshThroughput, 'plain ssh -tt'));
@@ -76,9 +88,10 @@ export function issue11Targets(r: PerfInputs): string[] {
   const ge = find(r.echo, 'gritty');
   const de = find(r.echo, 'dtach');
   const overheads = bare && ge && de ? { gritty: ge.p50Ms - bare.p50Ms, dtach: de.p50Ms - bare.p50Ms } : undefined;
-  const one = r.memory.find((m) => m.sessions === 1)?.grittyKiB;
-  const many = r.memory.filter((m) => m.sessions > 1 && m.grittyKiB !== undefined).at(-1);
-  const perSession = one !== undefined && many !== undefined ? (many.grittyKiB! - one) / (many.sessions - 1) : undefined;
+  const one = grittyAt(r.memory, 1)?.median;
+  const many = Math.max(...r.memory.map((m) => m.sessions));
+  const trials = perSessionKiB(r.memory, 1, many);
+  const perSession = trials.length === 0 ? undefined : median(trials);
   return [
     '| Target | Measured | |',
     '|---|---|---|',
@@ -86,8 +99,9 @@ export function issue11Targets(r: PerfInputs): string[] {
     `| Throughput over ssh at least ${SSH_THROUGHPUT_SHARE}× plain \`ssh -tt\` | gritty ${fixed(ssh && ssh[0].medianBytesPerSec / MB, 1)} MB/s vs plain ssh ${fixed(ssh && ssh[1].medianBytesPerSec / MB, 1)} MB/s (${ratio(ssh?.[0].medianBytesPerSec, ssh?.[1].medianBytesPerSec)})${cpuVersus(ssh)} | ${verdict(ssh && ssh[0].medianBytesPerSec >= SSH_THROUGHPUT_SHARE * ssh[1].medianBytesPerSec)} |`,
     `| Echo p50 overhead over a bare PTY at most ${ECHO_OVERHEAD_SHARE}× dtach's | gritty +${fixed(overheads?.gritty, 3)} ms, dtach +${fixed(overheads?.dtach, 3)} ms over bare ${fixed(bare?.p50Ms, 3)} ms (${ratio(overheads?.gritty, overheads?.dtach)}) | ${verdict(overheads && overheads.gritty <= ECHO_OVERHEAD_SHARE * overheads.dtach)} |`,
     `| Echo p99 at most ${ECHO_P99_OVER_P50}× gritty's own p50 | p99 ${fixed(ge?.p99Ms, 3)} ms, p50 ${fixed(ge?.p50Ms, 3)} ms (${ratio(ge?.p99Ms, ge?.p50Ms)}) | ${verdict(ge && ge.p99Ms <= ECHO_P99_OVER_P50 * ge.p50Ms)} |`,
-    `| Daemon with one idle session at most ${ONE_SESSION_RSS_MIB} MiB RSS | ${fixed(one && one / 1024, 1)} MiB | ${verdict(one === undefined ? undefined : one <= ONE_SESSION_RSS_MIB * 1024)} |`,
-    `| Each further idle session at most ${PER_SESSION_KIB} KiB | ${perSession === undefined ? 'n/a' : `${fixed(perSession, 0)} KiB (1 → ${many!.sessions} sessions)`} | ${verdict(perSession === undefined ? undefined : perSession <= PER_SESSION_KIB)} |`,
+    `| Daemon with one idle session at most ${ONE_SESSION_RSS_MIB} MiB RSS | ${fixed(one && one / 1024, 1)} MiB (median of the trials) | ${verdict(one === undefined ? undefined : one <= ONE_SESSION_RSS_MIB * 1024)} |`,
+    `| Each further idle session at most ${PER_SESSION_KIB} KiB | ${perSession === undefined ? 'n/a' : `${fixed(perSession, 0)} KiB (1 → ${many} sessions, median of ${trialCount(trials.length)}: ${trials.map((k) => fixed(k, 0)).join(', ')})`} | ${verdict(perSession === undefined ? undefined : perSession <= PER_SESSION_KIB)} |`,
+    `| Each further idle session from half way to many (the daemon\'s one-time costs mostly fall before) | ${marginalCell(r.memory, many)} | reported |`,
     `| Throughput and echo while ${typeof r.busy === 'string' ? 'N' : r.busy.sessions} other sessions stream output | ${busySummary(r.busy)} | ${typeof r.busy === 'string' ? 'not measured' : 'reported'} |`,
   ];
 }
@@ -110,11 +124,11 @@ export function throughputSpreadTable(rows: ThroughputResult[], base: string, ve
 export function echoSpreadTable(rows: EchoResult[], base: string): string[] {
   const floor = find(rows, base);
   return [
-    `| Peer | p50 ms | Rounds' p50: min–max ms (CV) | p99 ms | mean ms | p50 − ${base} | p50 ÷ ${base} |`,
-    '|---|---:|---|---:|---:|---:|---:|',
+    `| Peer | p50 ms | Rounds' p50: min–max ms (CV) | p99 ms | mean ms | p50 − ${base} | p50 ÷ ${base} | First keystroke of a round: p50 ms (idle before it) |`,
+    '|---|---:|---|---:|---:|---:|---:|---:|',
     ...rows.map(
       (e) =>
-        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${spreadCell(e.roundP50, 1, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${floor === undefined ? 'n/a' : signed(e.p50Ms - floor.p50Ms, 3)} | ${ratio(e.p50Ms, floor?.p50Ms)} |`,
+        `| ${e.peer} | ${fixed(e.p50Ms, 3)} | ${spreadCell(e.roundP50, 1, 3)} | ${fixed(e.p99Ms, 3)} | ${fixed(e.meanMs, 3)} | ${floor === undefined ? 'n/a' : signed(e.p50Ms - floor.p50Ms, 3)} | ${ratio(e.p50Ms, floor?.p50Ms)} | ${fixed(e.afterPause.p50Ms, 3)} (${fixed(e.afterPause.idleMs, 0)} ms) |`,
     ),
   ];
 }

@@ -4,15 +4,10 @@ import { renderLink, type LinkResults } from './report-link.js';
 import { cpuTable, echoSpreadTable, issue11Targets, renderBusy, throughputSpreadTable, type BusyResults } from './report-perf.js';
 import { renderOverSsh, type OverSshResults } from './report-ssh.js';
 import { renderTransfer } from './report-transfer.js';
-import { fixed, ratio } from './stats.js';
+import { grittyAt, perSessionKiB, type MemoryReading } from './memory.js';
+import { fixed, median, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 import type { TransferBenchResult } from './transfer.js';
-
-export interface MemoryRow {
-  sessions: number;
-  grittyKiB: number | undefined;
-  tmuxKiB: number | undefined;
-}
 
 export interface LsRow {
   sessions: number;
@@ -29,7 +24,7 @@ export interface Results {
   echo: EchoResult[];
   /** gritty beside other sessions streaming output (issue 11), or why it did not run. */
   busy: BusyResults | string;
-  memory: MemoryRow[];
+  memory: MemoryReading[];
   ls: LsRow[];
   /** Peers that could not run, and why. */
   skipped: string[];
@@ -72,11 +67,29 @@ function targets(r: Results): string[] {
   ];
 }
 
-function memoryTable(rows: MemoryRow[]): string[] {
+function memoryTable(readings: MemoryReading[]): string[] {
+  const counts = [...new Set(readings.map((r) => r.sessions))].sort((a, b) => a - b);
+  const trials = new Set(readings.map((r) => r.trial)).size;
+  const growth = (from: number, to: number): string => {
+    const each = perSessionKiB(readings, from, to);
+    return `| ${from} → ${to} | ${each.length === 0 ? 'n/a' : `${fixed(median(each), 0)} KiB (trials: ${each.map((k) => fixed(k, 0)).join(', ')})`} |`;
+  };
   return [
-    '| Idle sessions | gritty daemon RSS | tmux server RSS | gritty ÷ tmux |',
-    '|---:|---:|---:|---:|',
-    ...rows.map((m) => `| ${m.sessions} | ${fixed(m.grittyKiB && m.grittyKiB / 1024, 1)} MiB | ${fixed(m.tmuxKiB && m.tmuxKiB / 1024, 1)} MiB | ${ratio(m.grittyKiB, m.tmuxKiB)} |`),
+    `${trials} trial${trials === 1 ? '' : 's'}, each a fresh daemon and tmux server grown from one idle session; median over the trials, with the lowest and highest.`,
+    '',
+    '| Idle sessions | gritty daemon RSS | lowest–highest | tmux server RSS | gritty ÷ tmux |',
+    '|---:|---:|---|---:|---:|',
+    ...counts.map((n) => {
+      const g = grittyAt(readings, n);
+      const t = median(readings.filter((r) => r.sessions === n).map((r) => r.tmuxKiB));
+      return `| ${n} | ${fixed(g && g.median / 1024, 1)} MiB | ${fixed(g && g.min / 1024, 1)}–${fixed(g && g.max / 1024, 1)} MiB | ${fixed(t / 1024, 1)} MiB | ${ratio(g?.median, t)} |`;
+    }),
+    '',
+    'gritty\'s RSS growth per further idle session, each trial between two of its own readings:',
+    '',
+    '| Sessions | Per session (median; each trial) |',
+    '|---|---:|',
+    ...(counts.length < 2 ? [] : [growth(counts[0]!, counts.at(-1)!), ...(counts.length > 2 ? [growth(counts.at(-2)!, counts.at(-1)!)] : [])]),
   ];
 }
 
@@ -110,17 +123,17 @@ export function renderReport(r: Results, analysis: string): string {
     'npm run bench                                                  # builds, runs everything (about 10 minutes on a quiet 2-core machine), rewrites this file',
     '```',
     '',
-    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, plus one warm-up, and rounds of echo samples per peer; default 15), `BENCH_ECHO_SAMPLES` (per peer, spread over the rounds; default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_BUSY_SESSIONS` (the other sessions streaming in the busy daemon, default 50) and `BENCH_BUSY_LINES_PER_SEC` (lines each of them prints per second, default 50), `BENCH_ONLY` (comma list of throughput, echo, busy, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable, silent-typing, forward-echo and forward-throughput for the link and port-forward figures; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: each silent-network sample, of recovery and of silent-typing, waits for a tunnel healthy 11 s and then for the link to be found dead; a wake sleeps 20 s; set them to 0 to skip), `BENCH_FORWARD_MB` (the port-forward throughput stream, default 256), `BENCH_FORWARD_RUNS` (timed runs per path, default 3, after one warm-up of an eighth of the stream), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
+    'Knobs (environment): `BENCH_PAYLOAD_MB` (throughput payload, default 32), `BENCH_RUNS` (timed throughput runs per peer, plus one warm-up, and rounds of echo samples per peer; default 15), `BENCH_ECHO_SAMPLES` (per peer, spread over the rounds; default 300), `BENCH_SESSIONS` (the "many" count for memory and `ls`, default 100), `BENCH_MEMORY_TRIALS` (fresh servers weighed for memory, default 3), `BENCH_BUSY_SESSIONS` (the other sessions streaming in the busy daemon, default 50) and `BENCH_BUSY_LINES_PER_SEC` (lines each of them prints per second, default 50), `BENCH_ONLY` (comma list of throughput, echo, busy, memory, ls for the local peers, ssh for throughput and echo over ssh, recovery for time until usable, silent-typing, forward-echo and forward-throughput for the link and port-forward figures; default all), `BENCH_KILLED_SAMPLES` (default 5), `BENCH_SILENT_SAMPLES` and `BENCH_WAKE_SAMPLES` (default 1 each: each silent-network sample, of recovery and of silent-typing, waits for a tunnel healthy 11 s and then for the link to be found dead; a wake sleeps 20 s; set them to 0 to skip), `BENCH_FORWARD_MB` (the port-forward throughput stream, default 256), `BENCH_FORWARD_RUNS` (timed runs per path, default 3, after one warm-up of an eighth of the stream), `BENCH_OUT` (another file instead of this one). Run it when `uptime` shows a low load: the report records the load average at start and end.',
     '',
     'How each figure is taken (bench/):',
     '',
     '- **Every peer is watched through a real outer PTY** (node-pty) that the bench reads as fast as it can, as a terminal emulator would: gritty runs `gritty attach` in it (session created with `gritty new -d` in a private daemon), dtach runs `dtach -A sock -E -r none`, tmux runs `tmux attach` (private socket, no config, status line off), mosh runs `mosh-client` against a loopback `mosh-server` (no ssh), and the bare PTY runs the workload directly.',
     '- **Throughput** (throughput.ts): the session `cat`s a file of 100-byte numbered text lines and prints a marker (odd and even runs\' markers differ in every character, since mosh sends only the screen cells that changed); timed from the keystroke that starts it until the marker comes out of the outer PTY. Payload bytes over time; peers take turns run by run, so outside load falls on all of them alike, and each peer\'s median is given with the slowest and fastest run and the coefficient of variation (standard deviation ÷ mean) of its runs. The last column counts the bytes that actually reached the outer terminal: tmux and mosh redraw screens rather than pass bytes, and gritty skips to a repaint when a client falls more than the ring (1 MiB) behind, so theirs can be far below the payload rate.',
     '- **CPU per MiB by process** (throughput.ts, cpu.ts): during each timed throughput run (and 250 ms after its marker, so work a process does after passing the bytes on counts), utime + stime from `/proc/<pid>/stat` of every process on the path, summed over the runs and divided by the MiB of payload: the peer\'s client and server (gritty\'s daemon split per thread from `/proc/<pid>/task/<tid>/stat` into its main thread, its busiest other thread, a V8 garbage-collector or libuv helper since the daemon has no worker thread, and the rest), over ssh also ssh, the `sshd` processes of the connection and gritty\'s tunnel supervisor, the session\'s shell with the `cat`s it has reaped ("workload", alike for every path), and the bench process itself, which reads the outer terminal as a terminal emulator would. With 10 ms clock ticks a figure below about 10 ms ÷ (runs × payload MiB) is noise. tmux\'s client shows about 0: the client hands its terminal to the server, which writes to it directly.',
-    '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke, and taken in `BENCH_RUNS` rounds with peers taking turns, so load from other processes falls on all of them alike; p50 and p99 are over all samples, and the spread column gives the lowest and highest of the rounds\' p50s and their coefficient of variation.',
+    '- **Echo** (echo.ts): the session runs `stty raw -echo; cat`; one byte is written into the outer PTY and timed until it comes back out of it. Samples are spaced a few ms apart so each is a lone keystroke, and taken in `BENCH_RUNS` rounds with peers taking turns, so load from other processes falls on all of them alike; p50 and p99 are over all samples, and the spread column gives the lowest and highest of the rounds\' p50s and their coefficient of variation. The last column is the p50 of each round\'s first keystroke alone, typed after the peer sat idle through the other peers\' turns (the median idle time in brackets): one sample per round (one in 20 at the defaults), so they weigh on p99, and a process pays more CPU for an event when its caches went cold meanwhile (PERFORMANCE-NOTES, "The first keystroke after a pause").',
     '- **While other sessions stream output** (busy.ts): one gritty daemon holds `BENCH_BUSY_SESSIONS` other sessions, none attached, each running a `perl` loop that prints a numbered 80-byte line `BENCH_BUSY_LINES_PER_SEC` times a second (a chatty log tail in each: 2 500 lines and 195 KiB per second into the daemon at the defaults, in many small reads, the costly kind per byte). The measured session lives in the same daemon; throughput and echo are taken as above with two "peers" that share it and take turns: before a "streaming" turn the load is resumed (SIGCONT), before a "stopped" turn it is SIGSTOPped, each followed by 300 ms to settle, so the same daemon, sessions and minutes give the figure with and without the load. Before the runs, the daemon\'s and the printers\' CPU over 2 s of load alone is recorded.',
-    '- **Issue 11\'s targets** are read off these tables: local throughput against dtach\'s, over-ssh throughput against plain `ssh -tt`\'s, echo p50 overhead (p50 − the bare PTY\'s p50) against dtach\'s overhead, gritty\'s echo p99 against its own p50, the daemon\'s RSS at one idle session, and (RSS at many − RSS at one) ÷ (many − 1) per further idle session, from the memory table.',
-    '- **Memory** (memory.ts): VmRSS of the server process (all threads) after it holds 1, then N idle `bash --norc` sessions, with no client attached; shells not counted.',
+    '- **Issue 11\'s targets** are read off these tables: local throughput against dtach\'s, over-ssh throughput against plain `ssh -tt`\'s, echo p50 overhead (p50 − the bare PTY\'s p50) against dtach\'s overhead, gritty\'s echo p99 against its own p50, the daemon\'s RSS at one idle session (median of the trials), and (RSS at many − RSS at one) ÷ (many − 1) per further idle session (the median of the trials\' figures), from the memory table.',
+    '- **Memory** (memory.ts): VmRSS of the server process (all threads) after it holds 1, then N/2, then N idle `bash --norc` sessions, with no client attached; shells not counted. `BENCH_MEMORY_TRIALS` (default 3) fresh servers are grown and weighed: one reading per count moved the per-session figure by tens of KiB from run to run, as a one-time cost (V8 loading its optimizing compiler while the sessions are made, ~4 MiB) fell inside the growth or outside it. The table gives the median over trials, and each trial\'s growth per session from 1 to N and from N/2 to N.',
     '- **`ls`** (ls-time.ts): wall time of `gritty ls` and `tmux ls` against those servers, from exec to exit (hyperfine `-N`, warm-up 3), beside a bare `node -e 0`, the floor of any Node CLI. CPU time is given too: on a loaded machine it moves less than wall time.',
     '- **Over ssh** (over-ssh.ts, sshd-harness.ts, recovery.ts): a private OpenSSH sshd (generated keys, its own config, `sshd -i` behind `ProxyCommand`, so nothing listens on a port and each connection has its own sshd), with the "remote" gritty on this machine under its own XDG dirs (sshd `SetEnv`) and the "laptop" a private gritty world using `GRITTY_SSH` (an `ssh -F <config>` wrapper) and `GRITTY_REMOTE_BIN`. Peers: gritty over its tunnel (`gritty new -d devbox:x` auto-starts it, then `gritty attach`), plain `ssh -tt devbox sh -c …`, and `ssh -tt devbox tmux new -A …`, through the same throughput and echo measurements as above. Loopback has no network latency, so these figures are the cost of the programs alone.',
     '- **Time until usable** (recovery.ts): a session running the echo workload is attached in an outer terminal; the link is broken, and from that moment the bench types a marker every 50 ms (keystrokes into a dead link are lost, as a person\'s would be) until one comes back. *Killed tunnel*: `kill -9` of the tunnel\'s ssh (`sshPid` from `gritty tunnels --json`). *Silent network*: SIGSTOP of the `sshd -i` serving the tunnel, so nothing is closed and only heartbeats can tell. *Wake*: the laptop side (client, supervisor, ssh) SIGSTOPped for 20 s while its sshd is killed, timed from SIGCONT. Before each sample the bench waits until the tunnel has been healthy for 11 s, so the supervisor\'s respawn backoff is back at zero. Set against `ssh devbox true` and against `ssh -N -L` until it binds its socket (connect and authenticate, no session: what a respawned tunnel pays).',

@@ -8,11 +8,11 @@ import { measureEcho, type EchoResult } from './echo.js';
 import { measureForwardEcho } from './forward-echo.js';
 import { measureForwardThroughput } from './forward-throughput.js';
 import { timeCommand } from './ls-time.js';
-import { GrittyServerUnderTest, TmuxServerUnderTest } from './memory.js';
+import { GrittyServerUnderTest, memoryCounts, TmuxServerUnderTest, type MemoryReading } from './memory.js';
 import { sshPeers, startSshHarness } from './over-ssh.js';
 import { localPeers, type Peer } from './peers.js';
 import type { BusyResults } from './report-perf.js';
-import { keptAnalysis, renderReport, type LsRow, type MemoryRow, type Results } from './report.js';
+import { keptAnalysis, renderReport, type LsRow, type Results } from './report.js';
 import { measureRecovery } from './recovery.js';
 import type { LinkResults } from './report-link.js';
 import type { OverSshResults } from './report-ssh.js';
@@ -34,6 +34,8 @@ const settings = {
   runs: Number(process.env.BENCH_RUNS ?? 15),
   echoSamples: Number(process.env.BENCH_ECHO_SAMPLES ?? 300),
   sessions: Number(process.env.BENCH_SESSIONS ?? 100),
+  /** Fresh daemons weighed, each grown from one session to `sessions`: one reading per count moved the per-session figure by tens of KiB. */
+  memoryTrials: Number(process.env.BENCH_MEMORY_TRIALS ?? 3),
   /** The busy daemon (issue 11): other sessions streaming beside the measured one, and each one's lines per second. */
   busySessions: Number(process.env.BENCH_BUSY_SESSIONS ?? 50),
   busyLinesPerSec: Number(process.env.BENCH_BUSY_LINES_PER_SEC ?? 50),
@@ -127,38 +129,44 @@ async function busyAll(skipped: string[]): Promise<BusyResults | string> {
   }
 }
 
-/** Memory and `ls`, at 1 session and at many: the same servers serve both. */
-async function serversAll(skipped: string[]): Promise<{ memory: MemoryRow[]; ls: LsRow[] }> {
-  const memory: MemoryRow[] = [];
+/**
+ * Memory and `ls`. Memory: `memoryTrials` fresh pairs of servers, each weighed at one
+ * session, half way and at many. `ls`: timed against the first pair at one and at many.
+ */
+async function serversAll(skipped: string[]): Promise<{ memory: MemoryReading[]; ls: LsRow[] }> {
+  const memory: MemoryReading[] = [];
   const ls: LsRow[] = [];
-  const gritty = new GrittyServerUnderTest();
-  const tmux = new TmuxServerUnderTest();
-  try {
-    for (const n of [1, settings.sessions]) {
-      log(`servers: growing to ${n} idle sessions`);
-      await gritty.growTo(n);
-      await tmux.growTo(n);
-      if (settings.only.has('memory')) {
-        memory.push({ sessions: n, grittyKiB: gritty.rssKiB(), tmuxKiB: tmux.rssKiB() });
-        log(`  RSS gritty ${(gritty.rssKiB() / 1024).toFixed(1)} MiB, tmux ${(tmux.rssKiB() / 1024).toFixed(1)} MiB`);
+  const trials = settings.only.has('memory') ? settings.memoryTrials : 1;
+  for (let trial = 1; trial <= trials; trial++) {
+    const gritty = new GrittyServerUnderTest();
+    const tmux = new TmuxServerUnderTest();
+    try {
+      for (const n of memoryCounts(settings.sessions)) {
+        log(`servers${trials > 1 ? ` (trial ${trial} of ${trials})` : ''}: growing to ${n} idle sessions`);
+        await gritty.growTo(n);
+        await tmux.growTo(n);
+        if (settings.only.has('memory')) {
+          memory.push({ trial, sessions: n, grittyKiB: gritty.rssKiB(), tmuxKiB: tmux.rssKiB() });
+          log(`  RSS gritty ${(gritty.rssKiB() / 1024).toFixed(1)} MiB, tmux ${(tmux.rssKiB() / 1024).toFixed(1)} MiB`);
+        }
+        if (settings.only.has('ls') && trial === 1 && (n === 1 || n === settings.sessions)) {
+          const row: LsRow = {
+            sessions: n,
+            gritty: timeCommand('gritty ls', gritty.lsArgv, gritty.env, 30),
+            tmux: timeCommand('tmux ls', tmux.lsArgv, tmux.env, 30),
+            node: timeCommand('node -e 0', [process.execPath, '-e', '0'], {}, 30),
+          };
+          ls.push(row);
+          log(`  ls gritty ${row.gritty!.medianMs.toFixed(1)} ms, tmux ${row.tmux!.medianMs.toFixed(1)} ms`);
+        }
       }
-      if (settings.only.has('ls')) {
-        const row: LsRow = {
-          sessions: n,
-          gritty: timeCommand('gritty ls', gritty.lsArgv, gritty.env, 30),
-          tmux: timeCommand('tmux ls', tmux.lsArgv, tmux.env, 30),
-          node: timeCommand('node -e 0', [process.execPath, '-e', '0'], {}, 30),
-        };
-        ls.push(row);
-        log(`  ls gritty ${row.gritty!.medianMs.toFixed(1)} ms, tmux ${row.tmux!.medianMs.toFixed(1)} ms`);
-      }
+    } catch (err) {
+      skipped.push(`memory/ls, trial ${trial}: ${(err as Error).message}`);
+      log(`  failed: ${(err as Error).message}`);
+    } finally {
+      gritty.dispose();
+      tmux.dispose();
     }
-  } catch (err) {
-    skipped.push(`memory/ls: ${(err as Error).message}`);
-    log(`  failed: ${(err as Error).message}`);
-  } finally {
-    gritty.dispose();
-    tmux.dispose();
   }
   return { memory, ls };
 }
@@ -250,7 +258,7 @@ async function main(): Promise<void> {
       settings: [
         `throughput: ${settings.payloadMB} MiB payload, ${settings.runs} timed runs per peer after one warm-up, peers taking turns run by run; echo: ${settings.echoSamples} samples per peer after 30 warm-up, in ${settings.runs} rounds with peers taking turns`,
         `busy daemon: ${settings.busySessions} other sessions, none attached, each printing ${settings.busyLinesPerSec} lines of 80 bytes per second; the same payload, runs and samples`,
-        `memory and ls: 1 and ${settings.sessions} idle sessions`,
+        `memory: ${settings.memoryTrials} trials, each a fresh daemon weighed at ${memoryCounts(settings.sessions).join(', ')} idle sessions; ls: 1 and ${settings.sessions} idle sessions`,
         `over ssh: the same payload, runs and samples; time until usable: ${settings.killedSamples} killed-tunnel, ${settings.silentSamples} silent-network and ${settings.wakeSamples} wake samples`,
         `transfer: one ${settings.transferMB} MiB file, ${settings.transferRuns} timed runs per path after one untimed; echo during a transfer: ${settings.echoSamples} samples per phase after 30 warm-up`,
         `link and forwards: ${settings.silentSamples} silent-typing samples; echo beside a saturated forward: ${settings.echoSamples} samples per phase after 30 warm-up; forward throughput: one ${settings.forwardMB} MiB stream, ${settings.forwardRuns} timed runs per path after one warm-up`,

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { spread, spreadCell } from '../../bench/stats.js';
+import { grittyAt, memoryCounts, perSessionKiB } from '../../bench/memory.js';
 import { MARKER_SCRIPT, marker } from '../../bench/throughput.js';
 
 describe('spread', () => {
@@ -33,5 +34,30 @@ describe('throughput markers', () => {
       const printed = execFileSync('sh', ['-c', `n=${n}; ${MARKER_SCRIPT}`], { encoding: 'utf8' });
       expect(printed).toBe(`\n${marker(n)}\n`);
     }
+  });
+});
+
+describe('perSessionKiB', () => {
+  const reading = (trial: number, sessions: number, grittyKiB: number) => ({ trial, sessions, grittyKiB, tmuxKiB: 0 });
+
+  it('gives each trial its own growth per session, from its own readings', () => {
+    const readings = [reading(1, 1, 1000), reading(1, 50, 5900), reading(1, 100, 10900), reading(2, 1, 2000), reading(2, 50, 4450), reading(2, 100, 6950)];
+    expect(perSessionKiB(readings, 1, 100)).toEqual([100, 50]);
+    expect(perSessionKiB(readings, 50, 100)).toEqual([100, 50]);
+  });
+
+  it('leaves out a trial that was not weighed at both counts', () => {
+    expect(perSessionKiB([reading(1, 1, 1000), reading(1, 100, 1990), reading(2, 1, 1000)], 1, 100)).toEqual([10]);
+  });
+
+  it('weighs at one, half way and many, once each', () => {
+    expect(memoryCounts(100)).toEqual([1, 50, 100]);
+    expect(memoryCounts(2)).toEqual([1, 2]);
+    expect(memoryCounts(1)).toEqual([1]);
+  });
+
+  it('gives gritty\'s median and extremes at a count over the trials', () => {
+    expect(grittyAt([reading(1, 1, 10), reading(2, 1, 30), reading(3, 1, 20), reading(1, 100, 99)], 1)).toEqual({ median: 20, min: 10, max: 30 });
+    expect(grittyAt([], 1)).toBeUndefined();
   });
 });
