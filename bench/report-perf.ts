@@ -1,6 +1,6 @@
 import type { EchoResult } from './echo.js';
 import { busyPeerName, LOAD_SAMPLE_MS, type LoadCost } from './busy.js';
-import { grittyAt, perSessionKiB, type MemoryReading } from './memory.js';
+import { grittyAt, memoryCounts, perSessionKiB, type MemoryReading } from './memory.js';
 import { fixed, median, ratio, spreadCell } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -70,15 +70,10 @@ function busySummary(busy: BusyResults | string): string {
   return `${fixed(t && t.medianBytesPerSec / MB, 1)} MB/s (${ratio(t?.medianBytesPerSec, t0?.medianBytesPerSec)} of the same daemon with them stopped); echo p50 ${fixed(e?.p50Ms, 3)} ms, p99 ${fixed(e?.p99Ms, 3)} ms (stopped: ${fixed(e0?.p50Ms, 3)}, ${fixed(e0?.p99Ms, 3)} ms)`;
 }
 
-function trialCount(n: number): string {
-  return `${n} trial${n === 1 ? '' : 's'}`;
-}
-
-/** Growth per session between the last two counts weighed: what one more session costs once the daemon's one-time costs (its optimizing compiler among them) are in the first reading. */
-function marginalCell(memory: MemoryReading[], many: number): string {
-  const mid = Math.max(...memory.filter((m) => m.sessions < many).map((m) => m.sessions));
-  const trials = Number.isFinite(mid) && mid > 1 ? perSessionKiB(memory, mid, many) : [];
-  return trials.length === 0 ? 'n/a' : `${fixed(median(trials), 0)} KiB (${mid} → ${many} sessions, median of ${trialCount(trials.length)}: ${trials.map((k) => fixed(k, 0)).join(', ')})`;
+/** "51 KiB (50 → 100 sessions; 3 trials: 51, 53, 47)": the median growth per idle session between two counts, and each trial's. */
+export function growthCell(memory: MemoryReading[], from: number, to: number): string {
+  const each = perSessionKiB(memory, from, to);
+  return each.length === 0 ? 'n/a' : `${fixed(median(each), 0)} KiB (${from} → ${to} sessions; ${each.length} trial${each.length === 1 ? '' : 's'}: ${each.map((k) => fixed(k, 0)).join(', ')})`;
 }
 
 export function issue11Targets(r: PerfInputs): string[] {
@@ -92,6 +87,7 @@ export function issue11Targets(r: PerfInputs): string[] {
   const many = Math.max(...r.memory.map((m) => m.sessions));
   const trials = perSessionKiB(r.memory, 1, many);
   const perSession = trials.length === 0 ? undefined : median(trials);
+  const half = memoryCounts(many).at(-2);
   return [
     '| Target | Measured | |',
     '|---|---|---|',
@@ -100,8 +96,8 @@ export function issue11Targets(r: PerfInputs): string[] {
     `| Echo p50 overhead over a bare PTY at most ${ECHO_OVERHEAD_SHARE}× dtach's | gritty +${fixed(overheads?.gritty, 3)} ms, dtach +${fixed(overheads?.dtach, 3)} ms over bare ${fixed(bare?.p50Ms, 3)} ms (${ratio(overheads?.gritty, overheads?.dtach)}) | ${verdict(overheads && overheads.gritty <= ECHO_OVERHEAD_SHARE * overheads.dtach)} |`,
     `| Echo p99 at most ${ECHO_P99_OVER_P50}× gritty's own p50 | p99 ${fixed(ge?.p99Ms, 3)} ms, p50 ${fixed(ge?.p50Ms, 3)} ms (${ratio(ge?.p99Ms, ge?.p50Ms)}) | ${verdict(ge && ge.p99Ms <= ECHO_P99_OVER_P50 * ge.p50Ms)} |`,
     `| Daemon with one idle session at most ${ONE_SESSION_RSS_MIB} MiB RSS | ${fixed(one && one / 1024, 1)} MiB (median of the trials) | ${verdict(one === undefined ? undefined : one <= ONE_SESSION_RSS_MIB * 1024)} |`,
-    `| Each further idle session at most ${PER_SESSION_KIB} KiB | ${perSession === undefined ? 'n/a' : `${fixed(perSession, 0)} KiB (1 → ${many} sessions, median of ${trialCount(trials.length)}: ${trials.map((k) => fixed(k, 0)).join(', ')})`} | ${verdict(perSession === undefined ? undefined : perSession <= PER_SESSION_KIB)} |`,
-    `| Each further idle session from half way to many (the daemon\'s one-time costs mostly fall before) | ${marginalCell(r.memory, many)} | reported |`,
+    `| Each further idle session at most ${PER_SESSION_KIB} KiB | ${growthCell(r.memory, 1, many)} | ${verdict(perSession === undefined ? undefined : perSession <= PER_SESSION_KIB)} |`,
+    `| Each further idle session from half way to many (the daemon\'s one-time costs mostly fall before) | ${half === undefined || half === 1 ? 'n/a' : growthCell(r.memory, half, many)} | reported |`,
     `| Throughput and echo while ${typeof r.busy === 'string' ? 'N' : r.busy.sessions} other sessions stream output | ${busySummary(r.busy)} | ${typeof r.busy === 'string' ? 'not measured' : 'reported'} |`,
   ];
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { spread, spreadCell } from '../../bench/stats.js';
 import { grittyAt, memoryCounts, perSessionKiB } from '../../bench/memory.js';
+import { growthCell } from '../../bench/report-perf.js';
 import { MARKER_SCRIPT, marker } from '../../bench/throughput.js';
 
 describe('spread', () => {
@@ -54,6 +55,12 @@ describe('perSessionKiB', () => {
     expect(memoryCounts(100)).toEqual([1, 50, 100]);
     expect(memoryCounts(2)).toEqual([1, 2]);
     expect(memoryCounts(1)).toEqual([1]);
+  });
+
+  it('writes the median growth with each trial\'s, or n/a when no trial was weighed at both counts', () => {
+    const readings = [reading(1, 1, 1000), reading(1, 100, 10900), reading(2, 1, 2000), reading(2, 100, 6950), reading(3, 1, 1000), reading(3, 100, 8920)];
+    expect(growthCell(readings, 1, 100)).toBe('80 KiB (1 → 100 sessions; 3 trials: 100, 50, 80)');
+    expect(growthCell(readings, 50, 100)).toBe('n/a');
   });
 
   it('gives gritty\'s median and extremes at a count over the trials', () => {
