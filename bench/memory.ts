@@ -38,6 +38,18 @@ export function memoryCounts(many: number): number[] {
   return [...new Set([1, Math.max(1, Math.round(many / 2)), many])];
 }
 
+/**
+ * The spans the growth per session is read over: from the first count weighed to the
+ * last (the target's), then from the one before the last to the last (past the
+ * daemon's one-time costs), when there are three counts or more.
+ */
+export function growthSpans(readings: readonly MemoryReading[]): { from: number; to: number }[] {
+  const counts = [...new Set(readings.map((r) => r.sessions))].sort((a, b) => a - b);
+  const to = counts.at(-1);
+  if (to === undefined || counts.length < 2) return [];
+  return [...new Set([counts[0]!, counts.at(-2)!])].map((from) => ({ from, to }));
+}
+
 /** gritty's RSS at `sessions` over the trials: median, lowest, highest. */
 export function grittyAt(readings: readonly MemoryReading[], sessions: number): { median: number; min: number; max: number } | undefined {
   const kib = readings.filter((r) => r.sessions === sessions).map((r) => r.grittyKiB);

@@ -1,6 +1,6 @@
 import type { EchoResult } from './echo.js';
 import { busyPeerName, LOAD_SAMPLE_MS, type LoadCost } from './busy.js';
-import { grittyAt, memoryCounts, perSessionKiB, type MemoryReading } from './memory.js';
+import { grittyAt, growthSpans, perSessionKiB, type MemoryReading } from './memory.js';
 import { fixed, median, ratio, spreadCell } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -84,10 +84,9 @@ export function issue11Targets(r: PerfInputs): string[] {
   const de = find(r.echo, 'dtach');
   const overheads = bare && ge && de ? { gritty: ge.p50Ms - bare.p50Ms, dtach: de.p50Ms - bare.p50Ms } : undefined;
   const one = grittyAt(r.memory, 1)?.median;
-  const many = Math.max(...r.memory.map((m) => m.sessions));
-  const trials = perSessionKiB(r.memory, 1, many);
+  const [whole, pastOneTime] = growthSpans(r.memory);
+  const trials = whole === undefined ? [] : perSessionKiB(r.memory, whole.from, whole.to);
   const perSession = trials.length === 0 ? undefined : median(trials);
-  const half = memoryCounts(many).at(-2);
   return [
     '| Target | Measured | |',
     '|---|---|---|',
@@ -96,8 +95,8 @@ export function issue11Targets(r: PerfInputs): string[] {
     `| Echo p50 overhead over a bare PTY at most ${ECHO_OVERHEAD_SHARE}× dtach's | gritty +${fixed(overheads?.gritty, 3)} ms, dtach +${fixed(overheads?.dtach, 3)} ms over bare ${fixed(bare?.p50Ms, 3)} ms (${ratio(overheads?.gritty, overheads?.dtach)}) | ${verdict(overheads && overheads.gritty <= ECHO_OVERHEAD_SHARE * overheads.dtach)} |`,
     `| Echo p99 at most ${ECHO_P99_OVER_P50}× gritty's own p50 | p99 ${fixed(ge?.p99Ms, 3)} ms, p50 ${fixed(ge?.p50Ms, 3)} ms (${ratio(ge?.p99Ms, ge?.p50Ms)}) | ${verdict(ge && ge.p99Ms <= ECHO_P99_OVER_P50 * ge.p50Ms)} |`,
     `| Daemon with one idle session at most ${ONE_SESSION_RSS_MIB} MiB RSS | ${fixed(one && one / 1024, 1)} MiB (median of the trials) | ${verdict(one === undefined ? undefined : one <= ONE_SESSION_RSS_MIB * 1024)} |`,
-    `| Each further idle session at most ${PER_SESSION_KIB} KiB | ${growthCell(r.memory, 1, many)} | ${verdict(perSession === undefined ? undefined : perSession <= PER_SESSION_KIB)} |`,
-    `| Each further idle session from half way to many (the daemon\'s one-time costs mostly fall before) | ${half === undefined || half === 1 ? 'n/a' : growthCell(r.memory, half, many)} | reported |`,
+    `| Each further idle session at most ${PER_SESSION_KIB} KiB | ${whole === undefined ? 'n/a' : growthCell(r.memory, whole.from, whole.to)} | ${verdict(perSession === undefined ? undefined : perSession <= PER_SESSION_KIB)} |`,
+    `| Each further idle session from half way to many (the daemon\'s one-time costs mostly fall before) | ${pastOneTime === undefined ? 'n/a' : growthCell(r.memory, pastOneTime.from, pastOneTime.to)} | reported |`,
     `| Throughput and echo while ${typeof r.busy === 'string' ? 'N' : r.busy.sessions} other sessions stream output | ${busySummary(r.busy)} | ${typeof r.busy === 'string' ? 'not measured' : 'reported'} |`,
   ];
 }

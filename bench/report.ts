@@ -4,7 +4,7 @@ import { renderLink, type LinkResults } from './report-link.js';
 import { cpuTable, echoSpreadTable, growthCell, issue11Targets, renderBusy, throughputSpreadTable, type BusyResults } from './report-perf.js';
 import { renderOverSsh, type OverSshResults } from './report-ssh.js';
 import { renderTransfer } from './report-transfer.js';
-import { grittyAt, type MemoryReading } from './memory.js';
+import { grittyAt, growthSpans, type MemoryReading } from './memory.js';
 import { fixed, median, ratio } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 import type { TransferBenchResult } from './transfer.js';
@@ -70,9 +70,7 @@ function targets(r: Results): string[] {
 function memoryTable(readings: MemoryReading[]): string[] {
   const counts = [...new Set(readings.map((r) => r.sessions))].sort((a, b) => a - b);
   const trials = new Set(readings.map((r) => r.trial)).size;
-  const many = counts.at(-1);
-  // from one session, and from the count before the last: the growth with and without the daemon's one-time costs
-  const froms = [...new Set([counts[0], counts.at(-2)])].filter((n): n is number => n !== undefined && n !== many);
+  const spans = growthSpans(readings);
   return [
     `${trials} trial${trials === 1 ? '' : 's'}, each a fresh daemon and tmux server grown from one idle session; median over the trials, with the lowest and highest.`,
     '',
@@ -86,7 +84,7 @@ function memoryTable(readings: MemoryReading[]): string[] {
     '',
     'gritty\'s RSS growth per further idle session, each trial between two of its own readings:',
     '',
-    ...(froms.length === 0 || many === undefined ? ['Not weighed at two counts.'] : froms.map((from) => `- ${growthCell(readings, from, many)}`)),
+    ...(spans.length === 0 ? ['Not weighed at two counts.'] : spans.map(({ from, to }) => `- ${growthCell(readings, from, to)}`)),
   ];
 }
 

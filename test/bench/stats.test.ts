@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { spread, spreadCell } from '../../bench/stats.js';
-import { grittyAt, memoryCounts, perSessionKiB } from '../../bench/memory.js';
+import { grittyAt, growthSpans, memoryCounts, perSessionKiB } from '../../bench/memory.js';
 import { growthCell } from '../../bench/report-perf.js';
 import { MARKER_SCRIPT, marker } from '../../bench/throughput.js';
 
@@ -49,6 +49,16 @@ describe('perSessionKiB', () => {
 
   it('leaves out a trial that was not weighed at both counts', () => {
     expect(perSessionKiB([reading(1, 1, 1000), reading(1, 100, 1990), reading(2, 1, 1000)], 1, 100)).toEqual([10]);
+  });
+
+  it('reads growth from the first count and from the one before the last, both to the last', () => {
+    const at = (...counts: number[]) => counts.map((n) => reading(1, n, n));
+    expect(growthSpans(at(1, 50, 100))).toEqual([
+      { from: 1, to: 100 },
+      { from: 50, to: 100 },
+    ]);
+    expect(growthSpans(at(1, 100))).toEqual([{ from: 1, to: 100 }]);
+    expect(growthSpans(at(1))).toEqual([]);
   });
 
   it('weighs at one, half way and many, once each', () => {
