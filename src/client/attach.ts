@@ -205,11 +205,13 @@ export class AttachClient {
     this.rendered.offset = attached.offset;
     this.conn = conn;
     this.liveness = new Liveness(this.options.heartbeat.intervalMs, this.options.heartbeat.timeoutMs, Date.now());
+    // before the handler: frames that came in the same read as `attached` are handled as
+    // it is set, and the first output frame acknowledges input from where `attached` says
+    this.link.connect(conn, attached, this.serverCaps);
     conn.setHandler((msg) => this.onMessage(msg));
     conn.onClose((reason) => this.onDisconnect(conn, reason));
     // measure the round trip now, so ~# has one to show before the first idle ping
     conn.send({ type: 'ping', ts: Date.now() });
-    this.link.connect(conn, attached, this.serverCaps);
     this.options.onAttached?.(attached.session);
   }
 
