@@ -1,12 +1,23 @@
 import { GrittyWorld } from './gritty-world.js';
 import { rssKiB } from './processes.js';
 import { TmuxServer } from './peers.js';
-import { median, sleep } from './stats.js';
+import { median, nowMs, sleep } from './stats.js';
 
 /** Idle shells, as in the issue: no rc files, so every server holds the same thing. */
 export const IDLE_SHELL = ['bash', '--norc'];
 /** Time for fresh shells to print their prompts and servers to settle before RSS is read. */
 const SETTLE_MS = 1_500;
+/**
+ * The gritty daemon's settling time: it collects a burst's garbage after 5 s of quiet
+ * (server/quiet-collector.ts), and a reading must not race that on a loaded machine.
+ */
+const GRITTY_SETTLE_MS = 8_000;
+/**
+ * The youngest a gritty daemon is weighed at. V8's memory reducer gives back what
+ * start-up left on the heap ~8 s after the daemon starts (~1.8 MB here); an idle
+ * daemon holds what is left after that for as long as it stays idle (docs/MEMORY.md).
+ */
+const DAEMON_SETTLED_AGE_MS = 12_000;
 /** `gritty new` processes started at once while populating a daemon. */
 const CREATE_CONCURRENCY = 4;
 
@@ -77,6 +88,7 @@ export class GrittyServerUnderTest implements Populated {
   sessions = 0;
   private readonly world = new GrittyWorld();
   private pid: number | undefined;
+  private startedAt = 0;
 
   get lsArgv(): string[] {
     const { file, args } = this.world.argv(['ls']);
@@ -90,6 +102,7 @@ export class GrittyServerUnderTest implements Populated {
   async growTo(n: number): Promise<void> {
     const command = IDLE_SHELL.join(' ');
     if (this.sessions === 0) {
+      this.startedAt = nowMs();
       this.world.run(['new', '-d', '-c', command, 'local:idle1']);
       this.sessions = 1;
     }
@@ -101,7 +114,7 @@ export class GrittyServerUnderTest implements Populated {
       await Promise.all(batch);
     }
     this.pid = this.world.serverPid();
-    await sleep(SETTLE_MS);
+    await sleep(Math.max(GRITTY_SETTLE_MS, this.startedAt + DAEMON_SETTLED_AGE_MS - nowMs()));
   }
 
   rssKiB(): number {

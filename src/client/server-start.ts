@@ -34,7 +34,8 @@ export async function ensureLocalServer(ctx: CliContext, options: { wait: boolea
   prepareLogFile(logFile);
   const logFd = openSync(logFile, 'a', 0o600);
   const args = [ctx.entry, '--ctl-socket', socket, ...(ctx.verbose ? ['--verbose'] : []), 'server', '--foreground'];
-  const child = spawn(process.execPath, [`--max-semi-space-size=${DAEMON_SEMI_SPACE_MIB}`, ...args], { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
+  // --expose-gc: the daemon collects a burst of requests' garbage once quiet (server/quiet-collector.ts)
+  const child = spawn(process.execPath, [`--max-semi-space-size=${DAEMON_SEMI_SPACE_MIB}`, '--expose-gc', ...args], { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
   closeSync(logFd);
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? 1));

@@ -22,6 +22,7 @@ import { handleRename } from './requests/rename.js';
 import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
 import { Screen } from './screen.js';
+import { QuietCollector } from './quiet-collector.js';
 import { openSessionSockets } from './session-sockets.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';
@@ -36,6 +37,14 @@ const EVICTION_SWEEP_MS = 5_000;
 const KILL_GRACE_MS = 3_000;
 /** After SIGKILL, how long the kernel gets to end a shell before shutdown reports it stuck. */
 const SIGKILL_REAP_MS = 2_000;
+/**
+ * Quiet (no request, no session input or output) before the daemon collects a burst's
+ * garbage: long enough that V8 sees a low allocation rate and shrinks its young
+ * generation too (4 to 1 MiB), and that a collection seldom meets a keystroke.
+ */
+const COLLECT_QUIET_MS = 5_000;
+/** Heap growth since the last collection that makes another worth its ~20 ms pause. */
+const COLLECT_MIN_GROWTH_BYTES = 1 << 20;
 
 export interface DaemonOptions {
   socketDir: string;
@@ -55,6 +64,7 @@ export class Daemon implements DaemonContext {
   private readonly keeper: SocketKeeper;
   private listener: KeptListener | undefined;
   private readonly sweep: NodeJS.Timeout;
+  private readonly collector: QuietCollector | undefined;
   private readonly stopped: Promise<void>;
   private stop!: () => void;
   private ending: Promise<number[]> | undefined;
@@ -68,6 +78,7 @@ export class Daemon implements DaemonContext {
       for (const session of this.sessions.all()) session.evictSilent(now);
     }, EVICTION_SWEEP_MS);
     this.stopped = new Promise((resolve) => (this.stop = resolve));
+    this.collector = quietCollector(this.sessions, options.log);
   }
 
   async listen(): Promise<void> {
@@ -110,7 +121,10 @@ export class Daemon implements DaemonContext {
     const screen = new Screen(ring, { cols: spec.cols, rows: spec.rows }, this.log);
     const session = new Session({ id, name, pty: spawned.pty, screen, ring, cols: spec.cols, rows: spec.rows, killGraceMs: KILL_GRACE_MS, acceptor: sessionForwarding({ targets, log: (line) => this.log.info(line) }) });
     this.sessions.add(session);
-    session.onEnded(() => this.log.info(`session ${session.name} (${id}) ended`));
+    session.onEnded(() => {
+      this.log.info(`session ${session.name} (${id}) ended`);
+      this.collector?.arm();
+    });
     this.openSockets(session, sockets, targets);
     this.log.info(`session ${name} (${id}) started, pid ${spawned.pty.pid}`);
     return session;
@@ -132,6 +146,7 @@ export class Daemon implements DaemonContext {
     this.stopping = true;
     void this.endSessions().finally(() => {
       clearInterval(this.sweep);
+      this.collector?.stop();
       this.stop();
     });
   }
@@ -152,6 +167,8 @@ export class Daemon implements DaemonContext {
   }
 
   private onConnection(socket: Socket): void {
+    this.collector?.arm();
+    socket.once('close', () => this.collector?.arm());
     const conn = acceptedConnection(socket);
     void this.serve(conn).catch((err: unknown) => {
       if (isGrittyError(err)) {
@@ -256,6 +273,25 @@ function versionMismatch(clientVersion: number): GrittyError {
 function clientLabel(hello: MessageOf<'hello'>): string {
   const device = ` (${hello.deviceId.slice(0, 8)})`;
   return `${hello.clientName.slice(0, MAX_CLIENT_LABEL_CHARS - device.length)}${device}`;
+}
+
+/**
+ * The daemon's collector of garbage left by requests, when V8's `gc` is exposed to it
+ * (server-start.ts starts it with --expose-gc; a daemon run by hand without it leaves
+ * collection to V8).
+ */
+function quietCollector(sessions: SessionTable, log: Logger): QuietCollector | undefined {
+  const collect = globalThis.gc;
+  if (collect === undefined) return undefined;
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return new QuietCollector({
+    quietMs: COLLECT_QUIET_MS,
+    minGrowthBytes: COLLECT_MIN_GROWTH_BYTES,
+    lastActivity: () => sessions.lastActive(),
+    heapUsed: () => process.memoryUsage().heapUsed,
+    collect: () => collect(),
+    collected: (before, after) => log.debug(`collected garbage once quiet: heap ${mib(before)} → ${mib(after)} MiB`),
+  });
 }
 
 /** The session's working directory: the one the client asked for, which must exist, or home. */

@@ -28,6 +28,13 @@ export class SessionTable {
     return [...this.byId.values()];
   }
 
+  /** When any session last had input or output (Date.now() time), or -Infinity for none. */
+  lastActive(): number {
+    let latest = -Infinity;
+    for (const session of this.byId.values()) latest = Math.max(latest, session.activeAt);
+    return latest;
+  }
+
   add(session: Session): void {
     this.byId.set(session.id, session);
     session.onEnded((status) => {

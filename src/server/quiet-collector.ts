@@ -1,0 +1,66 @@
+export interface QuietCollectorOptions {
+  /** How long nothing may happen before a collection runs. */
+  quietMs: number;
+  /** Heap growth since the last collection below which one is not worth its pause. */
+  minGrowthBytes: number;
+  /** When a session last had input or output (Date.now() time): a pause then would show. */
+  lastActivity(): number;
+  heapUsed(): number;
+  /** A full garbage collection (V8's `gc()`, which pauses the daemon ~20 ms). */
+  collect(): void;
+  /** Told the heap before and after each collection. */
+  collected(before: number, after: number): void;
+  now?: () => number;
+}
+
+/**
+ * Runs a full garbage collection once the daemon has gone quiet after requests. V8
+ * collects its old generation only when it fills, so the garbage a burst of requests
+ * leaves (a hundred `gritty new`: ~25 KiB resident per session) used to stay resident
+ * for the daemon's life (docs/MEMORY.md). A session's keystrokes and output put the
+ * collection off, so its pause never lands in the middle of typing or a stream.
+ */
+export class QuietCollector {
+  private timer: NodeJS.Timeout | undefined;
+  private stirredAt = 0;
+  private floor: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: QuietCollectorOptions) {
+    this.now = options.now ?? Date.now;
+    this.floor = options.heapUsed();
+  }
+
+  /** Something left garbage behind (a request served, a connection closed, a session ended). */
+  arm(): void {
+    this.stirredAt = this.now();
+    this.timer ??= this.schedule(this.options.quietMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.check(), ms);
+    timer.unref();
+    return timer;
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    const { quietMs } = this.options;
+    const wait = Math.max(this.stirredAt, this.options.lastActivity()) + quietMs - this.now();
+    if (wait > 0) {
+      this.timer = this.schedule(Math.min(wait, quietMs));
+      return;
+    }
+    const before = this.options.heapUsed();
+    this.floor = Math.min(this.floor, before);
+    if (before - this.floor < this.options.minGrowthBytes) return;
+    this.options.collect();
+    this.floor = this.options.heapUsed();
+    this.options.collected(before, this.floor);
+  }
+}
