@@ -1,7 +1,7 @@
 export interface QuietCollectorOptions {
   /** How long nothing may happen before a collection runs. */
   quietMs: number;
-  /** Heap growth since the last collection below which one is not worth its pause. */
+  /** Heap growth since the last collection below which another is not worth its pause. */
   minGrowthBytes: number;
   /** When a session last had input or output (Date.now() time): a pause then would show. */
   lastActivity(): number;
@@ -17,18 +17,19 @@ export interface QuietCollectorOptions {
  * Runs a full garbage collection once the daemon has gone quiet after requests. V8
  * collects its old generation only when it fills, so the garbage a burst of requests
  * leaves (a hundred `gritty new`: ~25 KiB resident per session) used to stay resident
- * for the daemon's life (docs/MEMORY.md). A session's keystrokes and output put the
- * collection off, so its pause never lands in the middle of typing or a stream.
+ * for the daemon's life (docs/MEMORY.md). The first quiet moment always collects: what
+ * start-up left is worth it. A session's keystrokes and output put the collection off,
+ * so its pause does not land in the middle of typing or a stream.
  */
 export class QuietCollector {
   private timer: NodeJS.Timeout | undefined;
   private stirredAt = 0;
-  private floor: number;
+  /** The heap after the last collection, or lower where V8 has since left it; none before the first. */
+  private floor: number | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: QuietCollectorOptions) {
     this.now = options.now ?? Date.now;
-    this.floor = options.heapUsed();
   }
 
   /** Something left garbage behind (a request served, a connection closed, a session ended). */
@@ -57,8 +58,10 @@ export class QuietCollector {
       return;
     }
     const before = this.options.heapUsed();
-    this.floor = Math.min(this.floor, before);
-    if (before - this.floor < this.options.minGrowthBytes) return;
+    if (this.floor !== undefined) {
+      this.floor = Math.min(this.floor, before);
+      if (before - this.floor < this.options.minGrowthBytes) return;
+    }
     this.options.collect();
     this.floor = this.options.heapUsed();
     this.options.collected(before, this.floor);
