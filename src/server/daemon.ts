@@ -13,6 +13,7 @@ import { MAX_CLIENT_LABEL_CHARS, PROTOCOL_VERSION, SERVER_CAPABILITIES, type Mes
 import { ensurePrivateDir } from '../relay/secure-socket.js';
 import type { DaemonContext, Peer } from './context.js';
 import { spawnPty } from './pty.js';
+import { QuietCollector } from './quiet-collector.js';
 import { handleAttach } from './requests/attach.js';
 import { handleKillServer } from './requests/kill-server.js';
 import { handleKillSession } from './requests/kill-session.js';
@@ -22,7 +23,6 @@ import { handleRename } from './requests/rename.js';
 import { handleTail } from './requests/tail.js';
 import { RingBuffer } from './ring-buffer.js';
 import { Screen } from './screen.js';
-import { QuietCollector } from './quiet-collector.js';
 import { openSessionSockets } from './session-sockets.js';
 import { sessionEnv } from './session-env.js';
 import { Session } from './session.js';

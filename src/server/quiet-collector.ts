@@ -17,9 +17,10 @@ export interface QuietCollectorOptions {
  * Runs a full garbage collection once the daemon has gone quiet after requests. V8
  * collects its old generation only when it fills, so the garbage a burst of requests
  * leaves (a hundred `gritty new`: ~25 KiB resident per session) used to stay resident
- * for the daemon's life (docs/MEMORY.md). The first quiet moment always collects: what
- * start-up left is worth it. A session's keystrokes and output put the collection off,
- * so its pause does not land in the middle of typing or a stream.
+ * for the daemon's life (docs/MEMORY.md). The first quiet moment always collects: that
+ * also starts V8's memory reducer, which then gives back what start-up left. A
+ * session's keystrokes and output put the collection off, so its pause does not land
+ * in the middle of typing or a stream.
  */
 export class QuietCollector {
   private timer: NodeJS.Timeout | undefined;
