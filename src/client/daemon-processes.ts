@@ -44,8 +44,7 @@ export function grittyDaemons(): DaemonProcess[] {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       const server = argv.indexOf('server');
       const socket = argv.indexOf('--ctl-socket');
-      const isGritty = argv.slice(0, 3).some((a) => basename(a) === 'gritty' || a.endsWith('/app/main.js'));
-      if (isGritty && server > 0 && (argv.includes('--foreground') || argv.includes('-f')) && socket > 0 && argv[socket + 1] !== undefined) {
+      if (runsGritty(argv) && server > 0 && (argv.includes('--foreground') || argv.includes('-f')) && socket > 0 && argv[socket + 1] !== undefined) {
         daemons.push({ pid, ctlSocket: argv[socket + 1]!, ageSeconds: uptime - Number(fields[19]) / CLOCK_TICKS_PER_SECOND });
       }
     } catch {
@@ -53,4 +52,13 @@ export function grittyDaemons(): DaemonProcess[] {
     }
   }
   return daemons.map((d) => ({ ...d, children: parents.get(d.pid) ?? [] }));
+}
+
+/**
+ * Whether a command line runs gritty: as argv[0], or as the script of `node [node
+ * options] script …` (server-start.ts passes V8 flags before it).
+ */
+function runsGritty(argv: readonly string[]): boolean {
+  const script = argv.slice(1).find((a) => !a.startsWith('-'));
+  return [argv[0], script].some((a) => a !== undefined && (basename(a) === 'gritty' || a.endsWith('/app/main.js')));
 }
