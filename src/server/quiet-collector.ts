@@ -10,7 +10,6 @@ export interface QuietCollectorOptions {
   collect(): void;
   /** Told the heap before and after each collection. */
   collected(before: number, after: number): void;
-  now?: () => number;
 }
 
 /**
@@ -27,15 +26,12 @@ export class QuietCollector {
   private stirredAt = 0;
   /** The heap after the last collection, or lower where V8 has since left it; none before the first. */
   private floor: number | undefined;
-  private readonly now: () => number;
 
-  constructor(private readonly options: QuietCollectorOptions) {
-    this.now = options.now ?? Date.now;
-  }
+  constructor(private readonly options: QuietCollectorOptions) {}
 
   /** Something left garbage behind (a request served, a connection closed, a session ended). */
   arm(): void {
-    this.stirredAt = this.now();
+    this.stirredAt = Date.now();
     this.timer ??= this.schedule(this.options.quietMs);
   }
 
@@ -53,7 +49,7 @@ export class QuietCollector {
   private check(): void {
     this.timer = undefined;
     const { quietMs } = this.options;
-    const wait = Math.max(this.stirredAt, this.options.lastActivity()) + quietMs - this.now();
+    const wait = Math.max(this.stirredAt, this.options.lastActivity()) + quietMs - Date.now();
     if (wait > 0) {
       this.timer = this.schedule(Math.min(wait, quietMs));
       return;

@@ -22,7 +22,6 @@ function setup() {
     heapUsed: () => state.heap,
     collect: () => (state.heap = state.live),
     collected: (before, after) => collections.push({ before, after }),
-    now: () => Date.now(),
   });
   const grow = (bytes: number) => (state.heap += bytes);
   /** The first collection, which start-up's garbage always earns, out of the way. */
