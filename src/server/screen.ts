@@ -14,9 +14,9 @@ const SNAPSHOT_MAX_CHARS = Math.floor(MAX_DATA_BYTES / 3);
  */
 const SLICE_BYTES = 16 * 1024;
 /**
- * Output that filled the last quarter of the ring faster than this, when the unparsed
- * part reaches half the ring, is a flood: its middle is skipped instead of parsed. Below it, parsing everything costs at
- * most a few percent of a core.
+ * Output whose last quarter ring came faster than this, when the unparsed part reaches
+ * half the ring, is a flood: its middle is skipped instead of parsed. Below it, parsing
+ * everything costs at most a few percent of a core.
  */
 const FLOOD_BYTES_PER_S = 1 << 20;
 /** What the emulator parses of a flood's end: far more than a screenful. */
@@ -80,8 +80,13 @@ export class Screen {
   /** Catch-ups and snapshots, one at a time, in order. */
   private turn: Promise<unknown> = Promise.resolve();
   private jobs = 0;
-  /** When the unparsed output passed a quarter of the ring: the flood rate is measured from here to half. */
-  private quarter: { end: number; time: number } | undefined;
+  /**
+   * The output's pace: the ring's end and the time when the output last passed a
+   * quarter ring beyond the mark before, and how fast that quarter came. Measured on the
+   * output alone, whatever the emulator did meanwhile: a catch-up that ran while a flood
+   * went on must not make the flood look new, and so slow, when it ends.
+   */
+  private pace: { end: number; time: number; bytesPerS: number };
   private closed = false;
   private foldTimer: NodeJS.Timeout | undefined;
 
@@ -92,6 +97,7 @@ export class Screen {
   ) {
     this.size = size;
     this.place = { kind: 'folded', picture: '', at: ring.end, size };
+    this.pace = { end: ring.end, time: Date.now(), bytesPerS: 0 };
   }
 
   /**
@@ -112,10 +118,9 @@ export class Screen {
    * it; then the emulator reads it, or skips its middle if it is a flood.
    */
   noteOutput(): void {
+    this.notePace();
     const unparsed = this.ring.end - this.parsed();
-    if (this.closed || this.jobs > 0 || unparsed <= this.ring.capacity / 4) return;
-    this.quarter ??= { end: this.ring.end, time: Date.now() };
-    if (unparsed <= this.ring.capacity / 2) return;
+    if (this.closed || this.jobs > 0 || unparsed <= this.ring.capacity / 2) return;
     if (this.isFlood()) {
       this.skipToTail();
       return;
@@ -197,11 +202,16 @@ export class Screen {
     return this.place.kind === 'live' ? this.place.fed : this.place.at;
   }
 
-  /** Whether the last quarter of the ring filled faster than FLOOD_BYTES_PER_S. */
+  private notePace(): void {
+    const grown = this.ring.end - this.pace.end;
+    if (grown < this.ring.capacity / 4) return;
+    const now = Date.now();
+    this.pace = { end: this.ring.end, time: now, bytesPerS: (grown * 1000) / Math.max(now - this.pace.time, 1) };
+  }
+
+  /** Whether the output's last quarter ring came faster than FLOOD_BYTES_PER_S. */
   private isFlood(): boolean {
-    if (this.quarter === undefined) return false;
-    const seconds = Math.max(Date.now() - this.quarter.time, 1) / 1000;
-    return (this.ring.end - this.quarter.end) / seconds > FLOOD_BYTES_PER_S;
+    return this.pace.bytesPerS > FLOOD_BYTES_PER_S;
   }
 
   /** Runs `job` after the ones before it; a screen closed meanwhile lets go of its emulator once the last is done. */
@@ -216,7 +226,6 @@ export class Screen {
 
   /** The emulator, live and having read the ring up to `target` (or from the oldest byte held, if the ring overtook it). */
   private async catchUp(target: number): Promise<{ emu: LiveEmulator; fed: number }> {
-    this.quarter = undefined;
     const live = this.place.kind === 'live' ? this.place : await this.rebuild(this.place);
     while (live.fed < target && !this.closed) {
       if (live.fed < this.ring.start) {
@@ -272,7 +281,6 @@ export class Screen {
     if (passed.length > 0) this.resizes = [{ at, size: passed.at(-1)!.size }, ...this.resizes.slice(passed.length)];
     if (this.place.kind === 'live') this.place.fed = at;
     else this.place = { ...this.place, at };
-    this.quarter = undefined;
   }
 
   /** Resizes the emulator to the last of the resizes queued at or before `offset`, if that changes its size. */

@@ -1,3 +1,4 @@
+import xterm from '@xterm/headless';
 import { afterEach, expect, test } from 'vitest';
 import { MAX_DATA_BYTES } from '../../src/relay/messages.js';
 import { RingBuffer } from '../../src/server/ring-buffer.js';
@@ -96,3 +97,56 @@ test('a flood is not parsed through: its end is on the screen, its middle was sk
   expect(shown).toBeGreaterThan(24);
   expect(shown).toBeLessThan(SNAPSHOT_SCROLLBACK_LINES);
 });
+
+test('a flood that goes on after a picture taken in its midst is skipped, not parsed through', async () => {
+  const ring = new RingBuffer(RING_BYTES);
+  const screen = new Screen(ring, { cols: 120, rows: 24 });
+  screens.push(screen);
+  // 100-byte lines in 64 KiB reads, each on its own turn of the event loop as the PTY's come
+  const line = 'x'.repeat(98) + '\r\n';
+  const read = Buffer.from(line.repeat(Math.floor(65_536 / line.length)));
+  let flooded = 0;
+  const flood = async (until: () => boolean): Promise<void> => {
+    while (!until()) {
+      ring.append(read);
+      flooded += read.length;
+      screen.noteOutput();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  // 2 MiB, then a fresh attach's picture, drawn while the output goes on
+  await flood(() => flooded >= 2 << 20);
+  let drawn = false;
+  const shot = screen.snapshot().then(() => (drawn = true));
+  await flood(() => drawn);
+  await shot;
+  // 8 MiB more: still a flood, so its middle is skipped as before the picture
+  const parsed = countParsedBytes();
+  try {
+    const end = flooded + (8 << 20);
+    await flood(() => flooded >= end);
+    const text = (await screen.snapshot()).data.toString('utf8');
+    expect(text).toContain(line.slice(0, 98));
+    // the last picture parses the tail the last skip left (128 KiB) and what came after it
+    expect(parsed.bytes).toBeLessThan(512 * 1024);
+  } finally {
+    parsed.restore();
+  }
+});
+
+/** Counts the bytes every emulator of this process is given to parse, until restored. */
+function countParsedBytes(): { bytes: number; restore(): void } {
+  const proto = xterm.Terminal.prototype;
+  const original = proto.write;
+  const counter = {
+    bytes: 0,
+    restore: () => {
+      proto.write = original;
+    },
+  };
+  proto.write = function (this: InstanceType<typeof xterm.Terminal>, data: string | Uint8Array, callback?: () => void) {
+    counter.bytes += data.length;
+    original.call(this, data, callback);
+  };
+  return counter;
+}
