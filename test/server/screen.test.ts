@@ -1,5 +1,5 @@
 import xterm from '@xterm/headless';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { MAX_DATA_BYTES } from '../../src/relay/messages.js';
 import { RingBuffer } from '../../src/server/ring-buffer.js';
 import { SNAPSHOT_SCROLLBACK_LINES, Screen } from '../../src/server/screen.js';
@@ -16,6 +16,7 @@ const MAX_CHARS = Math.floor(MAX_DATA_BYTES / 3);
 const screens: Screen[] = [];
 const emulators: TestEmulator[] = [];
 afterEach(() => {
+  vi.useRealTimers();
   for (const screen of screens.splice(0)) screen.close();
   for (const emu of emulators.splice(0)) emu.term.dispose();
 });
@@ -102,12 +103,15 @@ test('a flood that goes on after a picture taken in its midst is skipped, not pa
   const ring = new RingBuffer(RING_BYTES);
   const screen = new Screen(ring, { cols: 120, rows: 24 });
   screens.push(screen);
-  // 100-byte lines in 64 KiB reads, each on its own turn of the event loop as the PTY's come
+  // 100-byte lines in 64 KiB reads, one a millisecond (64 MB/s on the screen's clock,
+  // whatever the machine's load), each on its own turn of the event loop as the PTY's come
+  vi.useFakeTimers({ toFake: ['Date'] });
   const line = 'x'.repeat(98) + '\r\n';
   const read = Buffer.from(line.repeat(Math.floor(65_536 / line.length)));
   let flooded = 0;
   const flood = async (until: () => boolean): Promise<void> => {
     while (!until()) {
+      vi.setSystemTime(Date.now() + 1);
       ring.append(read);
       flooded += read.length;
       screen.noteOutput();
