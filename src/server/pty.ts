@@ -80,71 +80,97 @@ export function spawnPty(options: PtyOptions): SpawnResult {
     return { ok: false, error: `cannot start ${options.file}: ${(err as Error).message}` };
   }
   // node-pty's UnixTerminal has a master `fd` and a read `_socket` its typings leave out
-  const unix = proc as unknown as { fd: number; _socket: Socket };
-  const writer = new PtyWriter(unix.fd);
-  let listener: ((data: Buffer) => void) | undefined;
-  const reads = readOutput(unix, options.drainFloods === true, (data) => listener?.(data));
-  // the writer stops when the reader closes the fd, before the number can be reused
-  reads.socket.once('close', () => writer.close());
-  let exitPoll: NodeJS.Timeout | undefined;
-  let gone = false;
-  const resume = (): void => {
-    if (exitPoll === undefined) return;
-    clearInterval(exitPoll);
-    exitPoll = undefined;
-    reads.socket.resume();
-  };
-  const pty: Pty = {
-    pid: proc.pid,
-    onData: (onData) => {
-      listener = onData;
-      reads.start();
-    },
-    onExit: (listener) => {
-      proc.onExit(({ exitCode, signal }) => listener({ code: exitCode, signal: signal === 0 ? undefined : signal }));
-    },
-    write: (data) => writer.write(data),
-    get written() {
-      return writer.written;
-    },
-    onWritten: (listener) => writer.onWritten(listener),
-    resize: (cols, rows) => {
-      try {
-        proc.resize(cols, rows);
-      } catch {
-        // resizing a PTY whose process just exited fails; the exit event follows
-      }
-    },
-    foreground: () => {
-      try {
-        return proc.process === '' ? undefined : basename(proc.process);
-      } catch {
-        return undefined;
-      }
-    },
-    kill: (signal) => {
-      try {
-        proc.kill(signal);
-      } catch {
-        // already gone
-      }
-    },
-    pause: () => {
-      if (exitPoll !== undefined || gone) return;
-      reads.socket.pause();
-      exitPoll = setInterval(() => {
-        gone = !processAlive(proc.pid);
-        if (gone) resume();
-      }, EXIT_POLL_MS);
-      exitPoll.unref();
-    },
-    resume,
-  };
-  proc.onExit(() => {
-    gone = true;
-    resume();
-  });
-  return { ok: true, pty };
+  return { ok: true, pty: new SpawnedPty(proc, proc as unknown as { fd: number; _socket: Socket }, options.drainFloods === true) };
+}
+
+/** A class rather than an object of closures: a session holds one for its life, and methods on the prototype cost it nothing each. */
+class SpawnedPty implements Pty {
+  private readonly writer: PtyWriter;
+  private readonly reads: OutputReads;
+  private listener: ((data: Buffer) => void) | undefined;
+  private exitPoll: NodeJS.Timeout | undefined;
+  private gone = false;
+
+  constructor(
+    private readonly proc: nodePty.IPty,
+    unix: { fd: number; _socket: Socket },
+    drainFloods: boolean,
+  ) {
+    this.writer = new PtyWriter(unix.fd);
+    this.reads = readOutput(unix, drainFloods, (data) => this.listener?.(data));
+    // the writer stops when the reader closes the fd, before the number can be reused
+    this.reads.socket.once('close', () => this.writer.close());
+    proc.onExit(() => {
+      this.gone = true;
+      this.resume();
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  get written(): number {
+    return this.writer.written;
+  }
+
+  onData(listener: (data: Buffer) => void): void {
+    this.listener = listener;
+    this.reads.start();
+  }
+
+  onExit(listener: (status: ExitStatus) => void): void {
+    this.proc.onExit(({ exitCode, signal }) => listener({ code: exitCode, signal: signal === 0 ? undefined : signal }));
+  }
+
+  write(data: Buffer): void {
+    this.writer.write(data);
+  }
+
+  onWritten(listener: () => void): void {
+    this.writer.onWritten(listener);
+  }
+
+  resize(cols: number, rows: number): void {
+    try {
+      this.proc.resize(cols, rows);
+    } catch {
+      // resizing a PTY whose process just exited fails; the exit event follows
+    }
+  }
+
+  foreground(): string | undefined {
+    try {
+      return this.proc.process === '' ? undefined : basename(this.proc.process);
+    } catch {
+      return undefined;
+    }
+  }
+
+  kill(signal?: string): void {
+    try {
+      this.proc.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  pause(): void {
+    if (this.exitPoll !== undefined || this.gone) return;
+    this.reads.socket.pause();
+    this.exitPoll = setInterval(() => {
+      this.gone = !processAlive(this.proc.pid);
+      if (this.gone) this.resume();
+    }, EXIT_POLL_MS);
+    this.exitPoll.unref();
+  }
+
+  resume(): void {
+    if (this.exitPoll === undefined) return;
+    clearInterval(this.exitPoll);
+    this.exitPoll = undefined;
+    this.reads.socket.resume();
+  }
 }
 
 interface OutputReads {
