@@ -12,13 +12,12 @@ const START_TIMEOUT_MS = 10_000;
 const POLL_MS = 25;
 /**
  * V8's young generation for the daemon, in MiB per semi-space (Node 20's default grows
- * to 16). Grown to match a fast allocator, it stayed ~20 MB above its warm-up level in
- * the 1 000-cycle soak ("Bounded lag"). At 1 rather than 2, a burst of `gritty new` no
- * longer regrows it for good (per further idle session, six trials each: 100-103 KiB
- * against 101-112), and a flood, which allocates little now that the screen skips it,
- * costs the same (docs/PERFORMANCE-NOTES.md, "The flood that was parsed after all").
+ * to 16). A client that takes every byte of a flood makes the daemon allocate fast, and
+ * a young generation grown to match stayed ~20 MB above its warm-up level in the
+ * 1 000-cycle soak; at 2 MiB RSS stayed flat and CPU per MiB did not rise
+ * (docs/PERFORMANCE-NOTES.md, "Bounded lag").
  */
-const DAEMON_SEMI_SPACE_MIB = 1;
+const DAEMON_SEMI_SPACE_MIB = 2;
 
 /**
  * Makes sure a local daemon listens on the ctl socket, spawning `gritty server -f` in
