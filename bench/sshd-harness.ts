@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GRITTY_BIN, GrittyWorld } from './gritty-world.js';
 import { descendantsOf, processesWithEnv, signalAll, type ProcessInfo } from './processes.js';
+import { privateSshdConfig, remoteDirs } from './sshd-config.js';
 
 /**
  * A private "remote host" for the over-ssh benchmarks, built the way
- * test/helpers/sshd.ts builds the test suite's (bench/ cannot import test/): a real
+ * test/helpers/sshd.ts builds the test suite's, from the same config (sshd-config.ts): a real
  * OpenSSH sshd with generated host and user keys and its own config, run in inetd
  * mode (`sshd -i`) behind ssh's ProxyCommand, so nothing listens on a port and each
  * ssh connection is served by its own sshd, which a benchmark can freeze or kill.
@@ -73,33 +74,12 @@ export class SshHarness {
     const { dir } = this;
     for (const key of ['host_key', 'user_key']) run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'gritty-bench', '-f', join(dir, key)]);
     mkdirSync(this.scratch, { mode: 0o700 });
-    const remote = join(dir, 'remote');
-    // a home of its own, so the real home's shell rc does not run in every remote session
-    for (const sub of ['run', 'state', 'config', 'home']) mkdirSync(join(remote, sub), { recursive: true, mode: 0o700 });
+    const remote = remoteDirs(join(dir, 'remote'));
+    for (const sub of Object.values(remote)) mkdirSync(sub, { recursive: true, mode: 0o700 });
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
     writeFileSync(join(dir, 'known_hosts'), `${this.host} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
     const sshdConfig = join(dir, 'sshd_config');
-    writeFileSync(
-      sshdConfig,
-      [
-        `HostKey ${join(dir, 'host_key')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'PermitRootLogin prohibit-password',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'PidFile none',
-        'UseDNS no',
-        'PrintMotd no',
-        'PrintLastLog no',
-        `SetEnv HOME=${join(remote, 'home')} XDG_RUNTIME_DIR=${join(remote, 'run')} XDG_STATE_HOME=${join(remote, 'state')} XDG_CONFIG_HOME=${join(remote, 'config')}`,
-        'AllowStreamLocalForwarding yes',
-        'StreamLocalBindUnlink yes',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(sshdConfig, privateSshdConfig(dir, remote));
     run(SSHD, ['-t', '-f', sshdConfig]);
     writeFileSync(
       join(dir, 'ssh_config'),

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GRITTY_BIN, type GrittyEnv } from './daemon.js';
+import { privateSshdConfig, remoteDirs, type RemoteDirs } from '../../bench/sshd-config.js';
 import { descendantsOf, processesWithEnv, signalAll, type ProcessInfo } from './processes.js';
 
 /**
@@ -88,6 +89,7 @@ export class Sshd {
   readonly sshdLog: string;
   /** The environment gritty sees on the remote side: its own runtime, state and config dirs. */
   readonly remoteEnv: NodeJS.ProcessEnv;
+  private readonly remote: RemoteDirs;
 
   private constructor(
     readonly dir: string,
@@ -98,15 +100,12 @@ export class Sshd {
     this.sshWrapper = join(dir, 'ssh');
     this.sshdConfig = join(dir, 'sshd_config');
     this.sshdLog = join(dir, 'sshd.log');
-    const remote = join(dir, 'remote');
+    this.remote = remoteDirs(join(dir, 'remote'));
     this.remoteEnv = {
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       // a home of its own: the real one's shell rc (here, pyenv's rehash with its lock
       // file, left stale when a test kills a session) would run in every remote session
-      HOME: join(remote, 'home'),
-      XDG_RUNTIME_DIR: join(remote, 'run'),
-      XDG_STATE_HOME: join(remote, 'state'),
-      XDG_CONFIG_HOME: join(remote, 'config'),
+      ...this.remote,
       SHELL: '/bin/bash',
     };
   }
@@ -134,34 +133,17 @@ export class Sshd {
   private writeFiles(hosts: string[], strangers: string[], slow: string[]): void {
     const { dir } = this;
     for (const key of ['host_key', 'user_key', 'stranger_key']) keygen(join(dir, key));
-    for (const sub of ['run', 'state', 'config', 'home']) mkdirSync(join(dir, 'remote', sub), { recursive: true, mode: 0o700 });
+    for (const sub of Object.values(this.remote)) mkdirSync(sub, { recursive: true, mode: 0o700 });
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
     writeFileSync(join(dir, 'known_hosts'), `${[...hosts, ...strangers, ...slow].join(',')} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
-    const env = this.remoteEnv;
     writeFileSync(
       this.sshdConfig,
-      [
-        `HostKey ${join(dir, 'host_key')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'PermitRootLogin prohibit-password',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'PidFile none',
-        'UseDNS no',
-        'PrintMotd no',
-        'PrintLastLog no',
+      privateSshdConfig(dir, this.remote, [
         'LogLevel VERBOSE',
-        `SetEnv HOME=${env.HOME} XDG_RUNTIME_DIR=${env.XDG_RUNTIME_DIR} XDG_STATE_HOME=${env.XDG_STATE_HOME} XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME}`,
-        'AllowStreamLocalForwarding yes',
         'AllowTcpForwarding yes',
-        'StreamLocalBindUnlink yes',
         `ClientAliveInterval ${CLIENT_ALIVE_INTERVAL_S}`,
         `ClientAliveCountMax ${CLIENT_ALIVE_COUNT_MAX}`,
-        '',
-      ].join('\n'),
+      ]),
     );
     const check = existsSync(PRIVSEP_DIR)
       ? sh(SSHD, ['-t', '-f', this.sshdConfig])
