@@ -123,9 +123,10 @@ export class Daemon implements DaemonContext {
     this.sessions.add(session);
     session.onEnded(() => {
       this.log.info(`session ${session.name} (${id}) ended`);
-      this.collector?.arm();
+      this.collector?.armForSessions();
     });
     this.openSockets(session, sockets, targets);
+    this.collector?.armForSessions();
     this.log.info(`session ${name} (${id}) started, pid ${spawned.pty.pid}`);
     return session;
   }

@@ -24,6 +24,8 @@ export interface QuietCollectorOptions {
 export class QuietCollector {
   private timer: NodeJS.Timeout | undefined;
   private stirredAt = 0;
+  /** Sessions were made or ended since the last collection: collect whatever the growth. */
+  private due = false;
   /** The heap after the last collection, or lower where V8 has since left it; none before the first. */
   private floor: number | undefined;
 
@@ -33,6 +35,16 @@ export class QuietCollector {
   arm(): void {
     this.stirredAt = Date.now();
     this.timer ??= this.schedule(this.options.quietMs);
+  }
+
+  /**
+   * Sessions were made or ended. Besides their garbage, a burst of them grows V8's young
+   * generation, which only a collection once the daemon is quiet shrinks back; a heap
+   * that V8 itself collected during the burst could look too little grown to earn one.
+   */
+  armForSessions(): void {
+    this.due = true;
+    this.arm();
   }
 
   stop(): void {
@@ -55,10 +67,11 @@ export class QuietCollector {
       return;
     }
     const before = this.options.heapUsed();
-    if (this.floor !== undefined) {
+    if (this.floor !== undefined && !this.due) {
       this.floor = Math.min(this.floor, before);
       if (before - this.floor < this.options.minGrowthBytes) return;
     }
+    this.due = false;
     this.options.collect();
     this.floor = this.options.heapUsed();
     this.options.collected(before, this.floor);

@@ -18,6 +18,7 @@ afterEach(() => {
 /** Enough sessions to grow the daemon's heap well past the collector's 1 MiB threshold (~50 KiB each). */
 const BURST = 40;
 const COLLECTED = /collected garbage once quiet: heap (\d+\.\d) → (\d+\.\d) MiB/;
+const COLLECTED_ALL = new RegExp(COLLECTED.source, 'g');
 
 test('after a burst of new sessions the daemon collects its garbage, and every session is still there', { timeout: 120_000 }, async () => {
   world = makeGrittyEnv();
@@ -33,4 +34,20 @@ test('after a burst of new sessions the daemon collects its garbage, and every s
   });
   expect(Number(after)).toBeLessThan(Number(before));
   expect(await listSessions(world.ctlSocket)).toHaveLength(BURST + 1);
+});
+
+test('sessions made after the first collection earn another once quiet, though the heap grew far less than 1 MiB', { timeout: 120_000 }, async () => {
+  world = makeGrittyEnv();
+  const first = world.run(['--verbose', 'new', '-d', '-c', 'cat', 'local:first']);
+  expect(first.status, first.stderr).toBe(0);
+  const log = join(world.root, 'state', 'gritty', 'daemon.log');
+  const collections = () => [...readFileSync(log, 'utf8').matchAll(COLLECTED_ALL)];
+  const describe = () => readFileSync(log, 'utf8').split('\n').slice(-10).join('\n');
+  await waitFor(() => collections().length >= 1 || undefined, { timeoutMs: 30_000, what: "the daemon's first collection", describe });
+
+  await Promise.all([1, 2].map(() => createSession(world!.ctlSocket, { command: 'cat', timeoutMs: 60_000 })));
+  const [, before] = await waitFor(() => collections().at(1) ?? undefined, { timeoutMs: 30_000, what: 'a collection after the new sessions', describe });
+  const [, , firstAfter] = collections()[0]!;
+  expect(Number(before) - Number(firstAfter), 'the heap grew by less than the 1 MiB that other requests need').toBeLessThan(1);
+  expect(await listSessions(world.ctlSocket)).toHaveLength(3);
 });

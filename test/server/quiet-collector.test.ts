@@ -82,6 +82,19 @@ test('leaves a heap that grew less than the threshold to V8, and counts its grow
   expect(collections).toEqual([{ before: 6_000_000, after: 5_000_000 }]);
 });
 
+test('collects once quiet after sessions were made or ended, however little the heap grew', () => {
+  const { collections, collector, grow, pastStartup } = setup();
+  pastStartup();
+  grow(GROWTH / 10);
+  collector.armForSessions();
+  vi.advanceTimersByTime(2 * QUIET);
+  expect(collections).toEqual([{ before: 5_100_000, after: 5_000_000 }]);
+  grow(GROWTH / 10);
+  collector.arm();
+  vi.advanceTimersByTime(2 * QUIET);
+  expect(collections).toHaveLength(1);
+});
+
 test('measures growth from where V8 itself left the heap, not from a higher mark', () => {
   const { state, collections, collector, grow, pastStartup } = setup();
   pastStartup();
