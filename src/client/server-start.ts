@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { daemonEnv } from '../relay/daemon-env.js';
 import { GrittyError } from '../relay/errors.js';
 import { prepareLogFile } from '../relay/log.js';
 import { daemonLogFile } from '../relay/paths.js';
@@ -35,7 +36,7 @@ export async function ensureLocalServer(ctx: CliContext, options: { wait: boolea
   const logFd = openSync(logFile, 'a', 0o600);
   const args = [ctx.entry, '--ctl-socket', socket, ...(ctx.verbose ? ['--verbose'] : []), 'server', '--foreground'];
   // --expose-gc: the daemon collects a burst of requests' garbage once quiet (server/quiet-collector.ts)
-  const child = spawn(process.execPath, [`--max-semi-space-size=${DAEMON_SEMI_SPACE_MIB}`, '--expose-gc', ...args], { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
+  const child = spawn(process.execPath, [`--max-semi-space-size=${DAEMON_SEMI_SPACE_MIB}`, '--expose-gc', ...args], { detached: true, stdio: ['ignore', logFd, logFd], env: daemonEnv(process.env) });
   closeSync(logFd);
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? 1));

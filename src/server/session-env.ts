@@ -1,8 +1,9 @@
+import { DAEMON_ONLY_ENV } from '../relay/daemon-env.js';
 import { isTerminalVar } from '../relay/terminal-env.js';
 
 /**
- * The environment a session's shell starts with: the daemon's own, less what belongs
- * to the daemon's terminal (so tmux starts inside a session even when the daemon was
+ * The environment a session's shell starts with: the daemon's own, less what gritty
+ * set for the daemon alone (relay/daemon-env.ts) and what belongs to the daemon's terminal (so tmux starts inside a session even when the daemon was
  * started from inside tmux), plus the client's terminal settings and gritty's own.
  */
 const DAEMON_ONLY = [
@@ -37,8 +38,9 @@ export interface SessionEnvInput {
 
 export function sessionEnv(input: SessionEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
+  const addedForDaemon = [DAEMON_ONLY_ENV, ...(input.daemonEnv[DAEMON_ONLY_ENV]?.split(',') ?? [])];
   for (const [key, value] of Object.entries(input.daemonEnv)) {
-    if (value === undefined || DAEMON_ONLY.includes(key) || key.startsWith(DAEMON_ONLY_PREFIX) || isTerminalVar(key)) continue;
+    if (value === undefined || DAEMON_ONLY.includes(key) || addedForDaemon.includes(key) || key.startsWith(DAEMON_ONLY_PREFIX) || isTerminalVar(key)) continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(input.clientEnv)) {

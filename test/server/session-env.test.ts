@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { daemonEnv } from '../../src/relay/daemon-env.js';
 import { sessionEnv } from '../../src/server/session-env.js';
 
 const base = {
@@ -93,5 +94,20 @@ describe('sessionEnv', () => {
   test('skips daemon variables that are undefined', () => {
     const env = sessionEnv({ ...base, daemonEnv: { GONE: undefined }, clientEnv: {} });
     expect(env).not.toHaveProperty('GONE');
+  });
+
+  test('takes out what gritty set for the daemon alone (one malloc arena), and nothing else', () => {
+    const started = daemonEnv({ PATH: '/usr/bin', HOME: '/home/me' });
+    expect(started.MALLOC_ARENA_MAX).toBe('1');
+    const env = sessionEnv({ ...base, daemonEnv: started, clientEnv: {} });
+    expect(env).not.toHaveProperty('MALLOC_ARENA_MAX');
+    expect(env).not.toHaveProperty('GRITTY_DAEMON_ONLY_ENV');
+    expect(env).toMatchObject({ PATH: '/usr/bin', HOME: '/home/me' });
+  });
+
+  test("keeps the user's own MALLOC_ARENA_MAX for the daemon and its sessions alike", () => {
+    const started = daemonEnv({ MALLOC_ARENA_MAX: '4' });
+    expect(started).toEqual({ MALLOC_ARENA_MAX: '4' });
+    expect(sessionEnv({ ...base, daemonEnv: started, clientEnv: {} }).MALLOC_ARENA_MAX).toBe('4');
   });
 });
