@@ -8,7 +8,7 @@ export const DAEMON_ONLY_ENV = 'GRITTY_DAEMON_ONLY_ENV';
  * The environment a daemon is started with. glibc's malloc gives a thread that meets
  * contention an arena of its own, and an arena keeps what a burst left at its top
  * resident: V8's helper threads compiling and collecting while a hundred `gritty new`
- * come in left 0.6-1.1 MiB so in some daemons and not in others (docs/MEMORY.md). With
+ * come in left ~1 MiB so in some daemons and not in others (docs/MEMORY.md). With
  * one arena the daemon's threads share the main heap and reuse what each frees. A
  * MALLOC_ARENA_MAX of the user's own is left as it is, and reaches the sessions.
  */

@@ -3,8 +3,9 @@ import { isTerminalVar } from '../relay/terminal-env.js';
 
 /**
  * The environment a session's shell starts with: the daemon's own, less what gritty
- * set for the daemon alone (relay/daemon-env.ts) and what belongs to the daemon's terminal (so tmux starts inside a session even when the daemon was
- * started from inside tmux), plus the client's terminal settings and gritty's own.
+ * set for the daemon alone (relay/daemon-env.ts) and what belongs to the daemon's
+ * terminal (so tmux starts inside a session even when the daemon was started from
+ * inside tmux), plus the client's terminal settings and gritty's own.
  */
 const DAEMON_ONLY = [
   'TMUX',
