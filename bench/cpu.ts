@@ -8,28 +8,35 @@ import { readFileSync, readdirSync } from 'node:fs';
 /** Linux reports utime and stime in clock ticks of 10 ms (USER_HZ = 100 on every mainstream build). */
 const MS_PER_TICK = 10;
 
-/** utime + stime of a /proc stat line, ms; with `children`, also the time of children it has waited for. */
-function statMs(path: string, children: boolean): number {
+/** utime + stime of a /proc stat line, ms, and cutime + cstime (children it has waited for); 0 once it is gone. */
+function statMs(path: string): { own: number; waitedChildren: number } {
   try {
     const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = Number(fields[11]) + Number(fields[12]);
-    return (children ? own + Number(fields[13]) + Number(fields[14]) : own) * MS_PER_TICK;
+    return {
+      own: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK,
+      waitedChildren: (Number(fields[13]) + Number(fields[14])) * MS_PER_TICK,
+    };
   } catch {
-    return 0;
+    return { own: 0, waitedChildren: 0 };
   }
 }
 
 /** CPU time used so far by `pid`, ms; 0 once it is gone. */
 export function cpuMsOf(pid: number): number {
-  return statMs(`/proc/${pid}/stat`, false);
+  return statMs(`/proc/${pid}/stat`).own;
+}
+
+/** CPU time of the children this process has waited for so far (every finished spawnSync), ms. */
+export function waitedChildrenCpuMs(): number {
+  return statMs('/proc/self/stat').waitedChildren;
 }
 
 /** CPU time used so far by each live thread of `pid`, ms, by thread id. */
 export function threadCpuMs(pid: number): Map<number, number> {
   const threads = new Map<number, number>();
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(Number(tid), statMs(`/proc/${pid}/task/${tid}/stat`, false));
+    for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(Number(tid), statMs(`/proc/${pid}/task/${tid}/stat`).own);
   } catch {
     // gone
   }
@@ -66,7 +73,10 @@ interface Snapshot {
 }
 
 function snapshot(account: Account): Snapshot {
-  const total = account.pids.reduce((sum, pid) => sum + (account.children ? statMs(`/proc/${pid}/stat`, true) : cpuMsOf(pid)), 0);
+  const total = account.pids.reduce((sum, pid) => {
+    const ms = statMs(`/proc/${pid}/stat`);
+    return sum + ms.own + (account.children ? ms.waitedChildren : 0);
+  }, 0);
   return { total, threads: account.busiestThread !== undefined ? threadCpuMs(account.pids[0]!) : new Map() };
 }
 

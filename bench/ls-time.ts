@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitedChildrenCpuMs } from './cpu.js';
 import { median, nowMs } from './stats.js';
 
 export interface LsTimeResult {
@@ -9,15 +10,16 @@ export interface LsTimeResult {
   medianMs: number;
   runs: number;
   tool: 'hyperfine' | 'spawnSync';
-  /** Mean user + system CPU per run (hyperfine only): steadier than wall time on a loaded machine. */
-  cpuMs: number | undefined;
+  /** Mean user + system CPU per run: steadier than wall time on a loaded machine. */
+  cpuMs: number;
 }
 
 const WARMUP_RUNS = 3;
 
 /**
  * Wall time of one list command, from fork to exit, median of `runs`. hyperfine
- * (without a shell in between) when installed, else timed spawnSync calls.
+ * (without a shell in between) when installed, else timed spawnSync calls, whose CPU
+ * the kernel adds to this process's reaped children's time.
  */
 export function timeCommand(name: string, argv: string[], env: Record<string, string>, runs: number): LsTimeResult {
   const fullEnv = { ...process.env, ...env };
@@ -43,14 +45,16 @@ export function timeCommand(name: string, argv: string[], env: Record<string, st
     }
   }
   const times: number[] = [];
+  let cpuBefore = 0;
   for (let i = 0; i < WARMUP_RUNS + runs; i++) {
+    if (i === WARMUP_RUNS) cpuBefore = waitedChildrenCpuMs();
     const start = nowMs();
     const r = spawnSync(argv[0]!, argv.slice(1), { env: fullEnv, stdio: 'ignore' });
     const elapsed = nowMs() - start;
     if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}`);
     if (i >= WARMUP_RUNS) times.push(elapsed);
   }
-  return { name, medianMs: median(times), runs, tool: 'spawnSync', cpuMs: undefined };
+  return { name, medianMs: median(times), runs, tool: 'spawnSync', cpuMs: (waitedChildrenCpuMs() - cpuBefore) / runs };
 }
 
 function quoteWord(word: string): string {
