@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GRITTY_BIN, GrittyWorld } from './gritty-world.js';
 import { descendantsOf, processesWithEnv, signalAll, type ProcessInfo } from './processes.js';
-import { privateSshdConfig, remoteDirs } from './sshd-config.js';
+import { privateSshdConfig, remoteDirs, type RemoteDirs } from './sshd-config.js';
 
 /**
  * A private "remote host" for the over-ssh benchmarks, built the way
@@ -45,13 +45,14 @@ export class SshHarness {
   readonly ssh: string[];
   /** A private dir for a benchmark's own files; removed by close(). */
   readonly scratch: string;
-  private readonly remoteRun: string;
+  /** The remote gritty's home and XDG dirs (sshd's SetEnv). */
+  private readonly remote: RemoteDirs;
 
   private constructor(private readonly dir: string) {
     const wrapper = join(dir, 'ssh');
     this.ssh = [wrapper, this.host];
     this.env = { ...this.laptop.env, GRITTY_SSH: wrapper, GRITTY_REMOTE_BIN: GRITTY_BIN };
-    this.remoteRun = join(dir, 'remote', 'run');
+    this.remote = remoteDirs(join(dir, 'remote'));
     this.scratch = join(dir, 'scratch');
   }
 
@@ -74,7 +75,7 @@ export class SshHarness {
     const { dir } = this;
     for (const key of ['host_key', 'user_key']) run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'gritty-bench', '-f', join(dir, key)]);
     mkdirSync(this.scratch, { mode: 0o700 });
-    const remote = remoteDirs(join(dir, 'remote'));
+    const { remote } = this;
     for (const sub of Object.values(remote)) mkdirSync(sub, { recursive: true, mode: 0o700 });
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
     writeFileSync(join(dir, 'known_hosts'), `${this.host} ${readFileSync(join(dir, 'host_key.pub'), 'utf8')}`);
@@ -133,7 +134,7 @@ export class SshHarness {
 
   /** The remote host's gritty processes (its daemon and what runs in its sessions). */
   remotePids(): ProcessInfo[] {
-    return processesWithEnv('XDG_RUNTIME_DIR', this.remoteRun);
+    return processesWithEnv('XDG_RUNTIME_DIR', this.remote.XDG_RUNTIME_DIR);
   }
 
   /** Stops tunnels, sshds, the remote daemon and its sessions (stopped ones too); removes temp dirs. */
@@ -142,7 +143,7 @@ export class SshHarness {
     for (let round = 0; round < 3; round++) {
       const pids = [
         ...processesWithEnv(SSHD_MARK, this.dir),
-        ...processesWithEnv('XDG_RUNTIME_DIR', this.remoteRun),
+        ...processesWithEnv('XDG_RUNTIME_DIR', this.remote.XDG_RUNTIME_DIR),
         ...processesWithEnv('XDG_RUNTIME_DIR', this.laptop.env.XDG_RUNTIME_DIR!),
       ].map((p) => p.pid);
       if (pids.length === 0) break;
